@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, aep.platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The options every aep.platform module shares, their checks, and the client built from them.
+
+PRIVATE to the aep.platform collection: this API may change at any time.
+Documented once in the ``aep.platform.aep`` doc fragment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.aep.platform.plugins.module_utils._auth import TokenProvider
+from ansible_collections.aep.platform.plugins.module_utils._client import (
+    AepError,
+    FlowServiceClient,
+    HttpTransport,
+)
+
+DEFAULT_SCOPES = ["openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"]
+DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
+DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
+
+
+class AepValidationError(AepError):
+    """Bad input found before any request was sent."""
+
+
+def aep_argument_spec():
+    """The shared options, each with its AEP_* environment fallback."""
+    return dict(
+        access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["AEP_ACCESS_TOKEN"])),
+        client_id=dict(type="str", fallback=(env_fallback, ["AEP_CLIENT_ID"])),
+        client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["AEP_CLIENT_SECRET"])),
+        api_key=dict(type="str", no_log=False, fallback=(env_fallback, ["AEP_API_KEY"])),
+        org_id=dict(type="str", required=True, fallback=(env_fallback, ["AEP_ORG_ID"])),
+        sandbox=dict(type="str", default="prod", fallback=(env_fallback, ["AEP_SANDBOX_NAME"])),
+        scopes=dict(type="list", elements="str", default=list(DEFAULT_SCOPES),
+                    fallback=(env_fallback, ["AEP_SCOPES"])),
+        platform_url=dict(type="str", default=DEFAULT_PLATFORM_URL, fallback=(env_fallback, ["AEP_PLATFORM_URL"])),
+        ims_url=dict(type="str", default=DEFAULT_IMS_URL, fallback=(env_fallback, ["AEP_IMS_URL"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["AEP_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["AEP_CA_PATH"])),
+        timeout=dict(type="int", default=30, fallback=(env_fallback, ["AEP_TIMEOUT"])),
+        retries=dict(type="int", default=5, fallback=(env_fallback, ["AEP_RETRIES"])),
+    )
+
+
+CREDENTIALS_MISSING = (
+    "No credentials: give access_token (AEP_ACCESS_TOKEN) with api_key or client_id (AEP_API_KEY, AEP_CLIENT_ID), "
+    "or client_id and client_secret (AEP_CLIENT_ID, AEP_CLIENT_SECRET) so that a token is requested from Adobe IMS."
+)
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(option, value):
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AepValidationError("%s must be an https:// URL, got %r." % (option, value))
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise AepValidationError(
+            "%s must use https:// (plain http:// is only accepted for a loopback address such as 127.0.0.1, "
+            "so that tokens never cross a network in clear text)." % option)
+    if parts.query or parts.fragment:
+        raise AepValidationError("%s must be a base URL without query or fragment." % option)
+
+
+def validate_common(params):
+    """Check the shared options; raise AepValidationError with one sentence naming the option."""
+    if params.get("access_token"):
+        if not (params.get("api_key") or params.get("client_id")):
+            raise AepValidationError(
+                "access_token needs an API key: set api_key (AEP_API_KEY) or client_id (AEP_CLIENT_ID).")
+    elif not (params.get("client_id") and params.get("client_secret")):
+        raise AepValidationError(CREDENTIALS_MISSING)
+
+    org_id = params.get("org_id") or ""
+    if not org_id.endswith("@AdobeOrg") or org_id == "@AdobeOrg":
+        raise AepValidationError("org_id must be an IMS organization id ending in @AdobeOrg, got %r." % org_id)
+    sandbox = params.get("sandbox") or ""
+    if not sandbox or sandbox != sandbox.lower() or not all(c.isalnum() or c == "-" for c in sandbox):
+        raise AepValidationError(
+            "sandbox must be a sandbox's technical name: lowercase letters, digits and '-', got %r." % sandbox)
+    _check_url("platform_url", params["platform_url"])
+    if not params.get("access_token"):
+        _check_url("ims_url", params["ims_url"])
+    if params["timeout"] <= 0:
+        raise AepValidationError("timeout must be a positive number of seconds, got %s." % params["timeout"])
+    if params["retries"] < 0:
+        raise AepValidationError("retries must be 0 or more, got %s." % params["retries"])
+    if not params.get("scopes") and not params.get("access_token"):
+        raise AepValidationError("scopes must name at least one OAuth scope.")
+
+
+def build_client(params, transport=None):
+    """A Flow Service client for the validated shared options."""
+    if transport is None:
+        transport = HttpTransport(
+            timeout=params["timeout"],
+            validate_certs=params["validate_certs"],
+            ca_path=params.get("ca_path"),
+            retries=params["retries"],
+        )
+    token_provider = TokenProvider(
+        transport,
+        access_token=params.get("access_token"),
+        client_id=params.get("client_id"),
+        client_secret=params.get("client_secret"),
+        ims_url=params.get("ims_url"),
+        scopes=params.get("scopes"),
+    )
+    return FlowServiceClient(
+        transport,
+        platform_url=params["platform_url"],
+        org_id=params["org_id"],
+        sandbox=params["sandbox"],
+        api_key=params.get("api_key") or params.get("client_id"),
+        token_provider=token_provider,
+    )

@@ -1,0 +1,441 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, aep.platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Generic Flow Service resource logic: look up, then create, update or delete.
+
+PRIVATE to the aep.platform collection: this API may change at any time.
+
+``FlowServiceResource`` knows Flow Service conventions (``{items: [...]}``
+replies, ``property`` filters, JSON Patch with ``If-Match``), check mode and
+diff, but no particular resource. ``BaseConnection`` adds what every base
+connection has (a connection spec and an auth block with write-only secrets)
+without knowing any particular source; a module declares the rest.
+
+The logic takes validated parameters and returns a result dict, or raises
+``AepError``; it does not care which host (module or action plugin) runs it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _unescape_pointer_token(token):
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def apply_json_patch(document, operations):
+    """Apply RFC 6902 add/replace/remove on object members to a copy of ``document``.
+
+    Used to predict what a PATCH will produce (check mode, diff), so only the
+    operations this collection sends are supported.
+    """
+    result = copy.deepcopy(document)
+    for operation in operations:
+        tokens = [_unescape_pointer_token(t) for t in operation["path"].split("/")[1:]]
+        parent = result
+        for token in tokens[:-1]:
+            parent = parent.setdefault(token, {})
+        if operation["op"] == "remove":
+            parent.pop(tokens[-1], None)
+        else:
+            parent[tokens[-1]] = copy.deepcopy(operation["value"])
+    return result
+
+
+class FlowServiceResource:
+    """Ensure one Flow Service object is present or absent.
+
+    Subclasses set ``path``, ``kind`` (for messages), ``result_key`` and
+    ``fact_name``, and implement ``create_body``, ``patch_operations``,
+    ``view`` and, when needed, ``list_filters``, ``belongs`` and ``public``.
+    """
+
+    path = None
+    kind = "object"
+    result_key = None
+    fact_name = None
+    # The module's own options (the shared ones are added by _module), and
+    # AnsibleModule's required_one_of for them.
+    argument_spec = {}
+    required_one_of = []
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.want_diff = diff
+
+    # Hooks ------------------------------------------------------------------
+
+    @classmethod
+    def validate_params(cls, params):
+        """Checks that need no request; raise AepValidationError."""
+        if params.get("id") is not None and not UUID_RE.match(params["id"]):
+            raise AepValidationError("id must be a UUID such as 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b, got %r."
+                                     % params["id"])
+
+    def list_filters(self):
+        """``property`` filters, besides the name, that narrow a look-up on the server."""
+        return []
+
+    def belongs(self, item):
+        """Whether an item found on the server is of this resource's kind."""
+        return True
+
+    def create_body(self):
+        raise NotImplementedError
+
+    def patch_operations(self, current):
+        """JSON Patch operations that turn ``current`` into what the user asked for."""
+        raise NotImplementedError
+
+    def view(self, item):
+        """What diff mode shows of an item: never a secret."""
+        raise NotImplementedError
+
+    def public(self, item):
+        """The item as returned to the user: never a secret."""
+        return copy.deepcopy(item)
+
+    def annotate_diff(self, diff, operations):
+        """Mark in an update's diff what ``view`` cannot show, such as replaced secrets."""
+
+    # Look-up ----------------------------------------------------------------
+
+    def _label(self, item=None):
+        item = item or {}
+        name = item.get("name") or self.params.get("name")
+        ident = item.get("id") or self.params.get("id")
+        if name and ident:
+            return "%s '%s' (%s)" % (self.kind, name, ident)
+        return "%s '%s'" % (self.kind, name or ident)
+
+    def get_by_id(self, ident):
+        try:
+            data = self.client.get("%s/%s" % (self.path, ident))
+        except AepApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        items = data.get("items") if isinstance(data, dict) else None
+        if not items:
+            return None
+        item = items[0]
+        if not self.belongs(item):
+            raise AepError("Connection %s exists but is not an %s; refusing to manage it with this module."
+                           % (ident, self.kind))
+        return item
+
+    def find_by_name(self, name):
+        filters = list(self.list_filters())
+        # The server reads a comma in a filter value as "any of", so a name with
+        # a comma cannot be filtered on the server; the name is always compared
+        # exactly here.
+        if "," not in name:
+            filters.append("name==%s" % name)
+        matches = [item for item in self.client.paginate(self.path, params={"property": filters})
+                   if item.get("name") == name and self.belongs(item)]
+        if len(matches) > 1:
+            raise AepError(
+                "%d %ss are named '%s' in sandbox '%s': %s. Names are not unique in Adobe Experience Platform; "
+                "pass id to choose one." % (len(matches), self.kind, name, self.params.get("sandbox"),
+                                            ", ".join(item.get("id", "?") for item in matches)),
+                ids=[item.get("id") for item in matches])
+        return matches[0] if matches else None
+
+    def find(self):
+        if self.params.get("id"):
+            return self.get_by_id(self.params["id"])
+        return self.find_by_name(self.params["name"])
+
+    # State ------------------------------------------------------------------
+
+    def run(self):
+        if self.params.get("state") == "absent":
+            return self.absent()
+        return self.present()
+
+    def present(self):
+        current = self.find()
+        if current is None:
+            if self.params.get("id"):
+                raise AepError(
+                    "No %s with id %s exists in sandbox '%s'. An id only addresses an existing connection; "
+                    "to create one, give name without id." % (self.kind, self.params["id"], self.params.get("sandbox")))
+            return self.create()
+        return self.update(current)
+
+    def create(self):
+        body = self.create_body()
+        diff = {"before": {}, "after": self.view(body)}
+        if self.check_mode:
+            predicted = self.public(body)
+            predicted.update(id=None, etag=None)
+            return self._result(True, predicted, diff)
+        reply = self.client.create(self.path, body, recover=lambda: self.find_by_name(body["name"]))
+        if not isinstance(reply, dict) or not reply.get("id"):
+            raise AepError("POST %s succeeded but the reply has no id; the %s may exist now: run the task again "
+                           "to find it by name." % (self.path, self.kind))
+        created = self.public(body)
+        # A reply recovered after a dropped connection is the whole item; a 201 carries only id and etag.
+        created.update(self.public(reply))
+        return self._result(True, created, diff)
+
+    def update(self, current):
+        operations = self.patch_operations(current)
+        if not operations:
+            return self._result(False, self.public(current))
+        diff = {"before": self.view(current), "after": self.view(apply_json_patch(current, operations))}
+        self.annotate_diff(diff, operations)
+        if self.check_mode:
+            return self._result(True, self.public(apply_json_patch(current, operations)), diff)
+
+        ident = current["id"]
+        for attempt in (1, 2):
+            try:
+                self.client.request("PATCH", "%s/%s" % (self.path, ident), body=operations,
+                                    headers={"If-Match": current.get("etag") or ""})
+                break
+            except AepApiError as exc:
+                if exc.status == 412 and attempt == 1:
+                    # Someone changed it since we read it: read again and re-decide,
+                    # instead of overwriting their change blindly.
+                    current = self.get_by_id(ident)
+                    if current is None:
+                        raise AepError("%s was deleted by someone else while it was being updated."
+                                       % self._label({"id": ident})) from None
+                    operations = self.patch_operations(current)
+                    if not operations:
+                        break
+                    continue
+                raise self._update_failed(exc, ident) from None
+            except AepError as exc:
+                raise self._update_failed(exc, ident) from None
+        updated = self.get_by_id(ident)
+        if updated is None:
+            raise AepError("%s was deleted by someone else right after it was updated." % self._label(current))
+        return self._result(True, self.public(updated), diff)
+
+    def _update_failed(self, exc, ident):
+        if exc.details.get("status") == 412:
+            outcome = ("It was changed by someone else twice while this task ran, so it was left as they made "
+                       "it; run the task again.")
+        elif isinstance(exc, AepApiError) and exc.status < 500:
+            outcome = "The %s was not changed." % self.kind
+        else:
+            outcome = "The change may or may not have been applied; run the task again to converge."
+        return AepError("Updating %s failed: %s %s" % (self._label({"id": ident}), exc.msg, outcome),
+                        retryable=exc.retryable, **exc.details)
+
+    def absent(self):
+        current = self.find()
+        if current is None:
+            return self._result(False, None)
+        diff = {"before": self.view(current), "after": {}}
+        if not self.check_mode:
+            try:
+                self.client.request("DELETE", "%s/%s" % (self.path, current["id"]))
+            except AepApiError as exc:
+                # 404: already gone, e.g. a retried DELETE whose first attempt was applied.
+                if exc.status != 404:
+                    raise self._delete_failed(exc, current) from None
+        return self._result(True, self.public(current), diff, gone=True)
+
+    def _delete_failed(self, exc, current):
+        return AepError("Deleting %s failed: %s" % (self._label(current), exc.msg), **exc.details)
+
+    # Result -----------------------------------------------------------------
+
+    def _result(self, changed, item, diff=None, gone=False):
+        item = item or {}
+        ident = item.get("id")
+        etag = None if gone else item.get("etag")
+        result = {
+            "changed": changed,
+            "id": ident,
+            "etag": etag,
+            self.result_key: item,
+            "ansible_facts": {
+                self.fact_name: {
+                    "id": None if gone else ident,
+                    "etag": etag,
+                    "name": item.get("name", self.params.get("name")),
+                },
+            },
+        }
+        if self.want_diff:
+            result["diff"] = diff or {"before": self.view(item) if item else {}, "after": self.view(item) if item else {}}
+        return result
+
+
+class AuthType:
+    """One way to authenticate a base connection (one ``auth.specName``).
+
+    ``params`` maps module options to the API's ``auth.params`` keys;
+    ``secrets`` names the options that are write-only secrets; ``required``
+    the options needed whenever credentials are sent (on create, or when
+    replacing them).
+    """
+
+    def __init__(self, spec_name, params, secrets=(), required=()):
+        self.spec_name = spec_name
+        self.params = dict(params)
+        self.secrets = frozenset(secrets)
+        self.required = tuple(required)
+
+    def auth_params(self, params):
+        return {key: params[option] for option, key in self.params.items() if params.get(option) is not None}
+
+
+class BaseConnection(FlowServiceResource):
+    """A Flow Service base connection (``/connections``) of one connection spec.
+
+    Subclasses declare ``connection_spec_id``, ``connection_spec_version``,
+    ``auth_types`` (option value -> AuthType) and ``default_auth_type``.
+    Credentials cannot be read back, so they are never compared: they are sent
+    on create, and replaced only with ``update_credentials: always``.
+    """
+
+    path = "/connections"
+    result_key = "connection"
+    connection_spec_id = None
+    connection_spec_version = "1.0"
+    auth_types = {}
+    default_auth_type = None
+
+    @classmethod
+    def auth_options(cls):
+        return sorted({option for auth in cls.auth_types.values() for option in auth.params})
+
+    @classmethod
+    def secret_keys(cls):
+        return {auth.params[option] for auth in cls.auth_types.values() for option in auth.secrets}
+
+    @classmethod
+    def validate_params(cls, params):
+        super().validate_params(params)
+        if params.get("state") == "absent":
+            return
+        name = params.get("auth_type") or cls.default_auth_type
+        auth_type = cls.auth_types[name]
+        unused = [option for option in cls.auth_options()
+                  if params.get(option) is not None and option not in auth_type.params]
+        if unused:
+            raise AepValidationError("auth_type %s does not take %s." % (name, ", ".join(unused)))
+        if params.get("update_credentials") == "always":
+            cls._require_credentials(params, name, "update_credentials is always")
+
+    @classmethod
+    def _require_credentials(cls, params, auth_type_name, reason):
+        auth_type = cls.auth_types[auth_type_name]
+        missing = [option for option in auth_type.required if params.get(option) is None]
+        if missing:
+            raise AepValidationError("auth_type %s needs %s when %s." % (
+                auth_type_name, " and ".join(missing), reason))
+
+    def list_filters(self):
+        return ["connectionSpec.id==%s" % self.connection_spec_id]
+
+    def belongs(self, item):
+        return (item.get("connectionSpec") or {}).get("id") == self.connection_spec_id
+
+    def _auth_type_name_of(self, item):
+        spec_name = (item.get("auth") or {}).get("specName")
+        for option_value, auth_type in self.auth_types.items():
+            if auth_type.spec_name == spec_name:
+                return option_value
+        return spec_name
+
+    def _wanted_auth_type(self):
+        return self.params.get("auth_type") or self.default_auth_type
+
+    def _auth_body(self):
+        auth_type = self.auth_types[self._wanted_auth_type()]
+        return {"specName": auth_type.spec_name, "params": auth_type.auth_params(self.params)}
+
+    def create_body(self):
+        if not self.params.get("name"):
+            raise AepValidationError("name is required to create a %s." % self.kind)
+        self._require_credentials(self.params, self._wanted_auth_type(), "creating a connection")
+        body = {
+            "name": self.params["name"],
+            "auth": self._auth_body(),
+            "connectionSpec": {"id": self.connection_spec_id, "version": self.connection_spec_version},
+        }
+        if self.params.get("description") is not None:
+            body["description"] = self.params["description"]
+        return body
+
+    def patch_operations(self, current):
+        operations = []
+        name = self.params.get("name")
+        if self.params.get("id") and name is not None and name != current.get("name"):
+            operations.append({"op": "replace", "path": "/name", "value": name})
+        description = self.params.get("description")
+        if description is not None and description != (current.get("description") or ""):
+            operations.append({"op": "replace" if "description" in current else "add",
+                               "path": "/description", "value": description})
+        operations.extend(self._auth_operations(current))
+        return operations
+
+    def _auth_operations(self, current):
+        current_auth = current.get("auth") or {}
+        current_type = self._auth_type_name_of(current)
+        wanted_type = self.params.get("auth_type")
+        if self.params.get("update_credentials") == "always":
+            wanted = self._auth_body()
+            if wanted["specName"] != current_auth.get("specName"):
+                return [{"op": "replace", "path": "/auth", "value": wanted}]
+            return [{"op": "replace", "path": "/auth/params", "value": wanted["params"]}]
+        if wanted_type and wanted_type != current_type:
+            raise AepValidationError(
+                "%s has auth_type %s; changing it to %s replaces its credentials: set update_credentials to "
+                "always and give the new credentials." % (self._label(current), current_type, wanted_type))
+        auth_type = self.auth_types.get(current_type)
+        stored = current_auth.get("params") or {}
+        operations = []
+        for option in self.auth_options():
+            value = self.params.get(option)
+            if value is None or option in (auth_type.secrets if auth_type else ()):
+                continue
+            if auth_type is None or option not in auth_type.params:
+                raise AepValidationError("%s (auth_type %s) does not take %s." % (
+                    self._label(current), current_type, option))
+            key = auth_type.params[option]
+            if stored.get(key) != value:
+                operations.append({"op": "replace" if key in stored else "add",
+                                   "path": "/auth/params/%s" % key, "value": value})
+        return operations
+
+    def public(self, item):
+        item = copy.deepcopy(item)
+        params = (item.get("auth") or {}).get("params")
+        if isinstance(params, dict):
+            for key in self.secret_keys():
+                params.pop(key, None)
+        return item
+
+    def annotate_diff(self, diff, operations):
+        secret_paths = {"/auth", "/auth/params"} | {"/auth/params/%s" % key for key in self.secret_keys()}
+        if any(operation["path"] in secret_paths for operation in operations):
+            diff["before"]["credentials"] = "(write-only, not shown)"
+            diff["after"]["credentials"] = "(replaced, not shown)"
+
+    def view(self, item):
+        auth = item.get("auth") or {}
+        secret_keys = self.secret_keys()
+        return {
+            "name": item.get("name"),
+            "description": item.get("description", ""),
+            "auth_type": self._auth_type_name_of(item),
+            "params": {key: value for key, value in sorted((auth.get("params") or {}).items())
+                       if key not in secret_keys},
+        }
