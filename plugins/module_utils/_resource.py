@@ -250,6 +250,9 @@ class FlowServiceResource:
         return self._result(True, self.public(current), diff, gone=True)
 
     def _delete_failed(self, exc, current):
+        if exc.numeric_code == "1418-400":
+            return AepError("%s is used by a dataflow and cannot be deleted; delete the dataflow that uses it "
+                            "first. It was not deleted. (%s)" % (self._label(current), exc.msg), **exc.details)
         return AepError("Deleting %s failed: %s" % (self._label(current), exc.msg), **exc.details)
 
     # Result -----------------------------------------------------------------
