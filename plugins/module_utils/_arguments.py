@@ -11,6 +11,7 @@ Documented once in the ``aep.platform.aep`` doc fragment.
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
@@ -21,6 +22,8 @@ from ansible_collections.aep.platform.plugins.module_utils._client import (
     FlowServiceClient,
     HttpTransport,
 )
+
+SANDBOX_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 DEFAULT_SCOPES = ["openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"]
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
@@ -91,7 +94,7 @@ def validate_common(params):
     if not org_id.endswith("@AdobeOrg") or org_id == "@AdobeOrg":
         raise AepValidationError("org_id must be an IMS organization id ending in @AdobeOrg, got %r." % org_id)
     sandbox = params.get("sandbox") or ""
-    if not sandbox or sandbox != sandbox.lower() or not all(c.isalnum() or c == "-" for c in sandbox):
+    if not SANDBOX_NAME_RE.match(sandbox):
         raise AepValidationError(
             "sandbox must be a sandbox's technical name: lowercase letters, digits and '-', got %r." % sandbox)
     _check_url("platform_url", params["platform_url"])

@@ -234,11 +234,24 @@ class HttpTransport:
                     attempt += 1
                     continue
                 raise error from None
+            except (requests.exceptions.InvalidHeader, UnicodeError):
+                # The exception's text can quote the header value, which may be a token.
+                raise AepError(
+                    "%s %s could not be sent: a header value is not valid; check org_id, sandbox, api_key, "
+                    "client_id and access_token for non-ASCII or control characters." % (method, display_path)
+                ) from None
             except requests.exceptions.RequestException as exc:
                 raise AepError("%s %s failed: %s" % (method, display_path, _clip(exc))) from None
 
-            if response.status_code < 400:
+            if response.status_code < 300:
                 return response
+            if response.status_code < 400:
+                # Redirects are not followed, so the token only goes where the user pointed it.
+                location = response.headers.get("Location")
+                raise AepApiError(method, display_path, response.status_code,
+                                  message="unexpected redirect to %s; not followed" % (
+                                      _origin(location) if location else "no location"),
+                                  request_id=response.headers.get("x-request-id"))
             retryable = response.status_code in RETRY_STATUSES
             retry_after = _retry_after_seconds(response) if retryable else None
             if retryable and idempotent and attempt < self.retries and (

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests" / "emulator"))
 
 from aep_emulator import DEFAULT_ACCESS_TOKEN, DEFAULT_CLIENT_SECRET, Emulator  # noqa: E402  (needs the path above)
 
-ORG_ID = "ORGINTEGRATION0000000001@AdobeOrg"
+ORG_ID = "ORGINTEGRATION0000000001@AdobeOrg"  # the same as in test_playbooks.py
 
 
 def _run(cmd, **kwargs):

@@ -2,10 +2,14 @@
 
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 from aep_emulator import DEFAULT_ACCESS_TOKEN, Emulator
-from conftest import BIN, ORG_ID
+
+BIN = Path(sys.executable).parent
+ORG_ID = "ORGINTEGRATION0000000001@AdobeOrg"
 
 
 def test_canonical_sequence(ansible, emulator_vars):
