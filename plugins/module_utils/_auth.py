@@ -42,7 +42,8 @@ def request_access_token(transport, ims_url, client_id, client_secret, scopes):
         if exc.status in (400, 401) and exc.code in ("invalid_client", "unauthorized_client", "invalid_scope"):
             hint = (" Check client_id and client_secret (AEP_CLIENT_ID, AEP_CLIENT_SECRET) and the scopes"
                     " of the OAuth Server-to-Server credential in the Adobe Developer Console.")
-        raise AepError("Adobe IMS refused the token request: " + exc.msg + hint, **exc.details) from None
+        raise AepError("Adobe IMS refused the token request: " + exc.msg + ("." + hint if hint else ""),
+                       **exc.details) from None
     except AepError as exc:
         raise AepError("Adobe IMS could not be reached for an access token: " + exc.msg, **exc.details) from None
     data = decode_json(response, "POST", IMS_TOKEN_PATH)
