@@ -78,9 +78,10 @@ class PlaybookRun:
 class Ansible:
     """Runs the playbooks under tests/integration/playbooks with a clean, isolated environment."""
 
-    def __init__(self, collections_path, home):
+    def __init__(self, collections_path, home, force_module=False):
         self.collections_path = collections_path
         self.home = home
+        self.force_module = force_module
 
     def environment(self, extra=None):
         env = {key: value for key, value in os.environ.items()
@@ -104,6 +105,8 @@ class Ansible:
         cmd = [BIN / "ansible-playbook", PLAYBOOKS / name]
         for key, value in (extra_vars or {}).items():
             cmd += ["-e", "%s=%s" % (key, value)]
+        if self.force_module:
+            cmd += ["-e", "aep_force_module=true"]
         cmd += list(args)
         completed = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
                                    env=self.environment(env), cwd=str(PLAYBOOKS), timeout=600)
@@ -113,11 +116,22 @@ class Ansible:
         return run
 
 
-@pytest.fixture
-def ansible(collections_path, tmp_path):
+def _ansible(collections_path, tmp_path, force_module):
     home = tmp_path / "ansible-home"
     (home / "tmp").mkdir(parents=True)
-    return Ansible(collections_path, home)
+    return Ansible(collections_path, home, force_module=force_module)
+
+
+@pytest.fixture(params=["in-process", "module"])
+def ansible(request, collections_path, tmp_path):
+    """Runs playbooks once through each path: the action plugin in-process, and the module forced."""
+    return _ansible(collections_path, tmp_path, force_module=request.param == "module")
+
+
+@pytest.fixture
+def ansible_default(collections_path, tmp_path):
+    """Runs playbooks with the collection's default choice of path."""
+    return _ansible(collections_path, tmp_path, force_module=False)
 
 
 @pytest.fixture
