@@ -98,9 +98,9 @@ requirements:
   - requests >= 2.25
 notes:
   - Either O(access_token) (with O(api_key) or O(client_id)) or O(client_id) and O(client_secret) must be given.
-  - These modules call Adobe's API from wherever they run; run them on the controller
-    (C(hosts: localhost) or C(delegate_to: localhost)), which is also where credentials injected as
-    environment variables (for example by AWX) are visible.
+  - These modules call Adobe's API from wherever they run; run them on the controller (a play for
+    C(localhost) with C(connection=local), or C(delegate_to=localhost)), which is also where credentials
+    injected as environment variables (for example by AWX) are visible.
   - All modules of this collection are in the action group C(aep.platform.aep), so the shared options
     can be set once with C(module_defaults) and C(group/aep.platform.aep).
 """
