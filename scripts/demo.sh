@@ -8,7 +8,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/bootstrap.sh"
-venv=${AEP_VENV:-$root/.venv}
+# shellcheck source=scripts/_lib.sh
+. "$root/scripts/_lib.sh"
+venv=$(aep_venv_dir)
 work=$root/.demo
 mkdir -p "$work"
 
