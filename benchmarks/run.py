@@ -1,0 +1,736 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, aep.platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Benchmark: aep.platform's in-process path, its module path and hand-written ``uri`` tasks.
+
+    .venv/bin/python benchmarks/run.py            # the full benchmark (about 20 minutes)
+    .venv/bin/python benchmarks/run.py --quick    # N=3, one run, no latency: proves it still works
+
+The collection is built into a tarball and installed into a temporary collections path (as the
+integration tests do), the emulator serves Flow Service and IMS over HTTPS on 127.0.0.1, and every play
+runs in a fresh ``ansible-playbook``. The ``bench_timer`` callback records when each task starts and ends;
+the emulator's journal, timestamped on the same clock, gives the requests each task made. A task's cost is
+its loop's duration divided by the number of items, so ``ansible-playbook`` start-up is not in it.
+
+Writes ``latest.md`` and ``latest.json`` (``quick.*`` with ``--quick``) to ``benchmarks/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PLAYBOOKS = HERE / "playbooks"
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tests" / "emulator"))
+
+from aep_emulator import BASE_PATH, DEFAULT_CLIENT_SECRET, IMS_TOKEN_PATH, Emulator  # noqa: E402
+
+ORG_ID = "ORGBENCHMARK000000000001@AdobeOrg"
+SANDBOX = "prod"
+S3_ACCESS_KEY = "AKIABENCHMARK0000000"
+S3_SECRET_KEY = "bench-secret-key"
+BUCKET = "bench-bucket"
+
+# What each scenario's tasks are called in the playbooks (their "Bench ..." names).
+TOKEN_TASK = "Bench token"
+AEP_TASK = "Bench aep_s3_connection"
+URI_TASKS = ("Bench uri GET", "Bench uri POST")
+
+
+class BenchmarkError(RuntimeError):
+    pass
+
+
+# Statistics ----------------------------------------------------------------------------------------------
+
+def summary(values):
+    """Median, min and max of one figure over the runs, with every run's value."""
+    values = list(values)
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": values,
+    }
+
+
+# Machine ------------------------------------------------------------------------------------------------
+
+def _read(path):
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _package_version(name):
+    from importlib import metadata
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git(*args):
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def machine_info():
+    cpu = None
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_gib = None
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemTotal:"):
+            memory_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    os_name = None
+    for line in _read("/etc/os-release").splitlines():
+        if line.startswith("PRETTY_NAME="):
+            os_name = line.split("=", 1)[1].strip('"')
+    galaxy = {}
+    for line in _read(ROOT / "galaxy.yml").splitlines():
+        if ":" in line and not line.startswith((" ", "-")):
+            key, value = line.split(":", 1)
+            galaxy[key.strip()] = value.strip()
+    status = _git("status", "--porcelain", "--", "plugins", "meta")
+    return {
+        "cpu": cpu or platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "os": os_name or platform.platform(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "ansible_core": _package_version("ansible-core"),
+        "requests": _package_version("requests"),
+        "urllib3": _package_version("urllib3"),
+        "openssl": ssl.OPENSSL_VERSION,
+        "collection": "%s.%s %s" % (galaxy.get("namespace"), galaxy.get("name"), galaxy.get("version")),
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "git_plugins_dirty": bool(status) if status is not None else None,
+    }
+
+
+# Ansible --------------------------------------------------------------------------------------------------
+
+def _run(cmd, **kwargs):
+    result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False, **kwargs)
+    if result.returncode != 0:
+        raise BenchmarkError("%s failed (%s):\n%s\n%s" % (cmd, result.returncode, result.stdout, result.stderr))
+    return result
+
+
+def install_collection(workdir, source=ROOT):
+    """Build the collection into a tarball and install it from there, as users (and the integration tests) do."""
+    build_dir = workdir / "build"
+    build_dir.mkdir()
+    _run([BIN / "ansible-galaxy", "collection", "build", source, "--output-path", build_dir])
+    tarballs = list(build_dir.glob("aep-platform-*.tar.gz"))
+    if len(tarballs) != 1:
+        raise BenchmarkError("expected one tarball, got %s" % tarballs)
+    install_dir = workdir / "collections"
+    _run([BIN / "ansible-galaxy", "collection", "install", tarballs[0], "-p", install_dir])
+    installed = install_dir / "ansible_collections" / "aep" / "platform"
+    return install_dir, installed
+
+
+class Ansible:
+    """Runs the benchmark playbooks in a clean environment, with the timer callback enabled."""
+
+    def __init__(self, collections_path, workdir):
+        self.collections_path = collections_path
+        self.workdir = workdir
+        self.home = workdir / "ansible-home"
+        (self.home / "tmp").mkdir(parents=True)
+        self.count = 0
+
+    def environment(self, timer_file):
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("AEP_", "ANSIBLE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_"))}
+        env.update({
+            "ANSIBLE_COLLECTIONS_PATH": str(self.collections_path),
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_HOME": str(self.home),
+            "ANSIBLE_LOCAL_TEMP": str(self.home / "tmp"),
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_STDOUT_CALLBACK": "default",
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+            "BENCH_TIMER_FILE": str(timer_file),
+            "NO_PROXY": "127.0.0.1,localhost",
+        })
+        return env
+
+    def playbook(self, name, extra_vars, force_module=False):
+        """Run one playbook; return the timer callback's record of it."""
+        self.count += 1
+        vars_file = self.workdir / ("vars-%d.json" % self.count)
+        vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
+        timer_file = self.workdir / ("timer-%d.json" % self.count)
+        cmd = [BIN / "ansible-playbook", PLAYBOOKS / name, "-e", "@%s" % vars_file]
+        if force_module:
+            cmd += ["-e", "aep_force_module=true"]
+        completed = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False,
+                                   env=self.environment(timer_file), cwd=str(PLAYBOOKS), timeout=1800)
+        (self.workdir / ("output-%d.log" % self.count)).write_text(completed.stdout + completed.stderr,
+                                                                   encoding="utf-8")
+        if completed.returncode != 0:
+            raise BenchmarkError("%s exited %s:\n%s\n%s" % (
+                name, completed.returncode, completed.stdout[-6000:], completed.stderr[-4000:]))
+        return json.loads(timer_file.read_text(encoding="utf-8"))
+
+
+# Measuring --------------------------------------------------------------------------------------------------
+
+def count_requests(journal, start, end):
+    """Flow Service and IMS requests the emulator received between two instants."""
+    flow = ims = 0
+    for entry in journal:
+        if not start <= entry["time"] < end:
+            continue
+        if entry["path"] == IMS_TOKEN_PATH:
+            ims += 1
+        elif entry["path"].startswith(BASE_PATH):
+            flow += 1
+    return flow, ims
+
+
+class ConnectionCounter:
+    """When the emulator accepted each TCP connection (each one a TCP and a TLS handshake).
+
+    The journal counts requests; this counts the connections they came on, which the emulator's added
+    latency does not delay. It wraps the emulator server's ``get_request``; if the emulator ever stops
+    exposing it, connections are simply not reported.
+    """
+
+    def __init__(self, emulator):
+        self.times = []
+        server = getattr(emulator, "_server", None)
+        original = getattr(server, "get_request", None)
+        self.available = original is not None
+        if not self.available:
+            return
+
+        def get_request():
+            accepted = original()
+            self.times.append(time.time())
+            return accepted
+
+        server.get_request = get_request
+
+    def between(self, start, end):
+        if not self.available:
+            return None
+        return sum(1 for moment in list(self.times) if start <= moment < end)
+
+
+def _tasks(timer, play, name):
+    return [task for task in timer["tasks"] if task["play"] == play and task["name"] == name]
+
+
+def _one_task(timer, play, name):
+    tasks = _tasks(timer, play, name)
+    if len(tasks) != 1 or tasks[0]["duration"] is None:
+        raise BenchmarkError("play %d: expected one finished task %r, got %r" % (play, name, tasks))
+    return tasks[0]
+
+
+def measure_tasks(timer, journal, connections, play, names, n):
+    """Per-task figures of the loop tasks ``names`` (together) in one play."""
+    tasks = [_one_task(timer, play, name) for name in names]
+    duration = sum(task["duration"] for task in tasks)
+    flow = ims = opened = 0
+    for task in tasks:
+        task_flow, task_ims = count_requests(journal, task["start"], task["end"])
+        flow += task_flow
+        ims += task_ims
+        opened = None if opened is None or not connections.available else (
+            opened + connections.between(task["start"], task["end"]))
+    first = tasks[0]
+    return {
+        "seconds": duration / n,
+        "flow_requests": flow / n,
+        "ims_requests": ims / n,
+        "connections": opened / n if opened is not None else None,
+        "changed_items": sum(task["changed_items"] for task in tasks),
+        "failed_items": sum(task["failed_items"] for task in tasks),
+        "items": first["items"],
+        "parts": {task["name"]: task["duration"] / n for task in tasks} if len(tasks) > 1 else None,
+    }
+
+
+def measure_play(timer, journal, play):
+    """IMS and Flow Service requests of a whole play, and what its token task cost."""
+    record = timer["plays"][play]
+    flow, ims = count_requests(journal, record["start"], record["end"])
+    token = _one_task(timer, play, TOKEN_TASK)
+    return {"flow_requests": flow, "ims_requests": ims, "token_seconds": token["duration"]}
+
+
+def _check(condition, message):
+    if not condition:
+        raise BenchmarkError(message)
+
+
+class Bench:
+    def __init__(self, emulator, ansible, n, log):
+        self.emulator = emulator
+        self.connections = ConnectionCounter(emulator)
+        self.ansible = ansible
+        self.n = n
+        self.log = log
+
+    def base_vars(self, names):
+        return {
+            "aep_url": self.emulator.url,
+            "aep_ca_path": self.emulator.ca_path,
+            "aep_org_id": ORG_ID,
+            "aep_sandbox": SANDBOX,
+            "aep_client_id": self.emulator.client_id,
+            "aep_client_secret": DEFAULT_CLIENT_SECRET,
+            "bench_names": list(names),
+            "bench_s3_access_key": S3_ACCESS_KEY,
+            "bench_s3_secret_key": S3_SECRET_KEY,
+            "bench_bucket": BUCKET,
+        }
+
+    def names(self):
+        return ["bench-%03d" % (index + 1) for index in range(self.n)]
+
+    def fresh(self, latency):
+        self.emulator.reset()
+        self.emulator.set_latency(latency)
+
+    def _stored_names(self):
+        return sorted(item["name"] for item in self.emulator.store(ORG_ID, SANDBOX))
+
+    def create_and_converge(self, latency, playbook, names_of_tasks, force_module=False):
+        """One run of a create play then the same play again; returns {"create": ..., "converged": ...}."""
+        self.fresh(latency)
+        timer = self.ansible.playbook(playbook, self.base_vars(self.names()), force_module=force_module)
+        journal = self.emulator.journal()
+        _check(len(timer["plays"]) == 2, "%s: expected two plays, got %d" % (playbook, len(timer["plays"])))
+        _check(self._stored_names() == self.names(), "%s: the sandbox does not hold exactly the %d connections"
+               % (playbook, self.n))
+        out = {}
+        for play, phase in enumerate(("create", "converged")):
+            figures = measure_tasks(timer, journal, self.connections, play, names_of_tasks, self.n)
+            figures.update(play=measure_play(timer, journal, play))
+            want_changed = self.n if phase == "create" else 0
+            _check(figures["changed_items"] == want_changed and figures["failed_items"] == 0,
+                   "%s %s: %d changed, %d failed items, expected %d changed" % (
+                       playbook, phase, figures["changed_items"], figures["failed_items"], want_changed))
+            out[phase] = figures
+        return out
+
+    def floors(self, latency):
+        self.fresh(latency)
+        timer = self.ansible.playbook("floors.yml", {"bench_names": self.names()})
+        journal = self.emulator.journal()
+        return {name: measure_tasks(timer, journal, self.connections, 0, ["Bench %s" % name], self.n)
+                for name in ("ping", "debug")}
+
+    def lookup(self, latency, names, force_module=False):
+        """A converged play on names among the many seeded connections (the sandbox is already seeded)."""
+        self.emulator.clear_journal()
+        self.emulator.set_latency(latency)
+        timer = self.ansible.playbook("aep_lookup.yml", self.base_vars(names), force_module=force_module)
+        journal = self.emulator.journal()
+        figures = measure_tasks(timer, journal, self.connections, 0, [AEP_TASK], len(names))
+        figures.update(play=measure_play(timer, journal, 0))
+        _check(figures["changed_items"] == 0 and figures["failed_items"] == 0,
+               "look-up: %d changed, %d failed items, expected none" % (
+                   figures["changed_items"], figures["failed_items"]))
+        return figures
+
+
+# Report ---------------------------------------------------------------------------------------------------
+
+PATHS = (("in-process", AEP_TASK, "aep_connections.yml", False),
+         ("module", AEP_TASK, "aep_connections.yml", True),
+         ("uri", None, "uri_connections.yml", False))
+
+
+def latency_label(seconds):
+    return "%dms" % round(seconds * 1000)
+
+
+def aggregate(samples):
+    """Turn a list of per-run figure dicts into per-figure summaries."""
+    keys = ("seconds", "flow_requests", "ims_requests", "connections")
+    out = {key: summary(sample[key] for sample in samples) for key in keys if samples[0][key] is not None}
+    if samples[0].get("play"):
+        for key in ("ims_requests", "flow_requests", "token_seconds"):
+            out["play_" + key] = summary(sample["play"][key] for sample in samples)
+    if samples[0].get("parts"):
+        out["parts"] = {name: summary(sample["parts"][name] for sample in samples) for name in samples[0]["parts"]}
+    out["items"] = samples[0]["items"]
+    return out
+
+
+def ratio(a, b):
+    return a / b if (a is not None and b) else None
+
+
+RATIOS = (
+    ("converged in-process / uri", "converged/in-process", "converged/uri"),
+    ("converged in-process / debug", "converged/in-process", "floor/debug"),
+    ("converged module / uri", "converged/module", "converged/uri"),
+    ("create in-process / uri", "create/in-process", "create/uri"),
+    ("create module / uri", "create/module", "create/uri"),
+    ("converged uri / in-process (speed-up)", "converged/uri", "converged/in-process"),
+    ("create uri / in-process (speed-up)", "create/uri", "create/in-process"),
+    ("converged module / ping", "converged/module", "floor/ping"),
+    ("converged uri / ping", "converged/uri", "floor/ping"),
+    ("converged in-process / ping", "converged/in-process", "floor/ping"),
+)
+
+# (target, ratio, limit): ratios of medians that must stay under a limit.
+RATIO_TARGETS = (
+    ("in-process converged <= 0.15x uri", "converged in-process / uri", 0.15),
+    ("in-process converged <= 2x debug", "converged in-process / debug", 2.0),
+    ("forced module path <= 1.1x uri (converged)", "converged module / uri", 1.1),
+    ("forced module path <= 1.1x uri (create)", "create module / uri", 1.1),
+)
+
+
+def evaluate(results):
+    """Ratios and pass/fail targets from the figures; a partial run (--only) gets those it has data for."""
+    targets = []
+
+    def target(name, latency, value, limit, passed, unit=""):
+        targets.append({"target": name, "latency": latency, "value": value, "limit": limit, "unit": unit,
+                        "pass": bool(passed)})
+
+    def requests_of(figures):
+        return "%g FS + %g IMS" % (figures["flow_requests"]["max"], figures["ims_requests"]["max"])
+
+    def exactly(figures, flow, ims=0):
+        return (figures["flow_requests"]["min"] == figures["flow_requests"]["max"] == flow
+                and figures["ims_requests"]["max"] == ims)
+
+    for label, data in results["latencies"].items():
+        tasks = data["tasks"]
+        med = {key: figures["seconds"]["median"] for key, figures in tasks.items()}
+        data["ratios"] = {name: ratio(med.get(a), med.get(b)) for name, a, b in RATIOS
+                          if a in med and b in med}
+        for path in ("in-process", "module"):
+            if "converged/" + path in tasks:
+                conv = tasks["converged/" + path]
+                target("converged task = 1 Flow Service request, 0 IMS (%s)" % path, label, requests_of(conv),
+                       "1 + 0", exactly(conv, 1))
+            if "create/" + path in tasks:
+                create = tasks["create/" + path]
+                target("create = 2 requests (%s)" % path, label, requests_of(create), "2 + 0", exactly(create, 2))
+        plays = [tasks[key]["play_ims_requests"] for key in sorted(tasks) if "play_ims_requests" in tasks[key]]
+        if plays:
+            target("one IMS request per play", label,
+                   "%g to %g" % (min(p["min"] for p in plays), max(p["max"] for p in plays)), "1",
+                   all(p["min"] == 1 and p["max"] == 1 for p in plays))
+        for name, ratio_name, limit in RATIO_TARGETS:
+            value = data["ratios"].get(ratio_name)
+            if value is not None:
+                target(name, label, value, limit, value <= limit, "x")
+
+    for label, data in results.get("lookup", {}).items():
+        for path, figures in data["tasks"].items():
+            target("%s connections: look-up <= 10 requests (%s)" % (
+                "{:,}".format(results["config"]["seed_count"]), path), label, requests_of(figures), "10 + 0",
+                figures["flow_requests"]["max"] <= 10 and figures["ims_requests"]["max"] == 0)
+    results["targets"] = targets
+    return results
+
+
+def _ms(value):
+    return "%.1f" % (value * 1000)
+
+
+def _fig(stats, scale=1000.0):
+    return "%.1f" % (stats["median"] * scale), "%.1f" % (stats["min"] * scale), "%.1f" % (stats["max"] * scale)
+
+
+def _count(stats):
+    if stats["min"] == stats["max"]:
+        return "%g" % stats["median"]
+    return "%g (%g-%g)" % (stats["median"], stats["min"], stats["max"])
+
+
+TASK_ROWS = (
+    ("create/in-process", "(a) create", "in-process (action plugin)"),
+    ("create/module", "(a) create", "module (forced)"),
+    ("create/uri", "(c) create", "`uri` GET + POST by hand"),
+    ("converged/in-process", "(b) converged", "in-process (action plugin)"),
+    ("converged/module", "(b) converged", "module (forced)"),
+    ("converged/uri", "(c) converged", "`uri` GET + POST by hand"),
+    ("floor/ping", "(d) floor", "`ansible.builtin.ping` (module)"),
+    ("floor/debug", "(d) floor", "`ansible.builtin.debug` (in-process)"),
+)
+
+
+def render_markdown(results):
+    meta, config = results["machine"], results["config"]
+    lines = ["# aep.platform benchmark%s" % (" (quick mode: not a measurement)" if config["quick"] else ""), ""]
+    lines += [
+        "Measured %s UTC to %s UTC by `%s` (total %.0f s)." % (
+            results["started_utc"], results["finished_utc"], config["command"], results["total_seconds"]),
+        "",
+        "| machine | |",
+        "|---|---|",
+        "| CPU | %s, %s cores |" % (meta["cpu"], meta["cores"]),
+        "| memory | %s GiB |" % meta["memory_gib"],
+        "| OS | %s (kernel %s) |" % (meta["os"], meta["kernel"]),
+        "| Python | %s |" % meta["python"],
+        "| ansible-core | %s |" % meta["ansible_core"],
+        "| requests / urllib3 | %s / %s |" % (meta["requests"], meta["urllib3"]),
+        "| OpenSSL | %s |" % meta["openssl"],
+        "| collection | %s, git %s%s |" % (
+            meta["collection"], meta["git_commit"],
+            " + uncommitted changes in plugins/ or meta/" if meta["git_plugins_dirty"] else ""),
+        "| load average (1 min) at start / end | %s / %s |" % (results["load_start"], results["load_end"]),
+        "",
+        "N = %d connections per loop; every figure is the median of %d run%s (min and max beside it); "
+        "the emulator is reset before every run. Wall time per task = the loop task's duration / N, so "
+        "`ansible-playbook` start-up is not in it. Requests per task come from the emulator's journal."
+        % (config["n"], config["runs"], "s" if config["runs"] > 1 else ""),
+        "The access token comes from one `aep.platform.aep_access_token` task per play (%s), passed to every "
+        "task with `module_defaults`." % results["token_task_path"],
+        "",
+    ]
+    for label, data in results["latencies"].items():
+        lines += ["## Added latency %s per request" % label.replace("ms", " ms"), "",
+                  "| task | path | wall ms/task (median) | min | max | Flow Service req/task | IMS req/task "
+                  "| IMS req/play | TCP+TLS connections/task |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for key, phase, path in TASK_ROWS:
+            figures = data["tasks"].get(key)
+            if figures is None:
+                continue
+            median, low, high = _fig(figures["seconds"])
+            play = _count(figures["play_ims_requests"]) if "play_ims_requests" in figures else ""
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                phase, path, median, low, high, _count(figures["flow_requests"]), _count(figures["ims_requests"]),
+                play, _count(figures["connections"]) if "connections" in figures else "n/a"))
+        tokens = [figures["play_token_seconds"] for figures in data["tasks"].values() if "play_token_seconds" in figures]
+        if tokens:
+            lines += ["", "The token task (once per play) took %s ms (median of its plays; min %s, max %s)." % (
+                _fig(summary(value for token in tokens for value in token["runs"])))]
+        uri_parts = data["tasks"].get("converged/uri", {}).get("parts") or {}
+        if uri_parts:
+            lines.append("Converged `uri`: %s." % ", ".join(
+                "%s %s ms" % (name.replace("Bench ", ""), _fig(stats)[0]) for name, stats in uri_parts.items()))
+        lines += ["", "| ratio (medians) | value |", "|---|---:|"]
+        for name, value in data["ratios"].items():
+            lines.append("| %s | %s |" % (name, "%.3f" % value if value is not None else "n/a"))
+        lines.append("")
+    if results.get("lookup"):
+        lines += ["## Look-up among %s connections" % "{:,}".format(config["seed_count"]), "",
+                  "The sandbox holds %s seeded S3 connections; a converged play on %d names among them."
+                  % ("{:,}".format(config["seed_count"]), config["lookup_n"]), "",
+                  "| latency | path | wall ms/task (median) | min | max | Flow Service req/task | IMS req/task "
+                  "| vs converged among N connections |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for label, data in results["lookup"].items():
+            for path, figures in data["tasks"].items():
+                median, low, high = _fig(figures["seconds"])
+                base = results["latencies"].get(label, {}).get("tasks", {}).get("converged/" + path)
+                versus = "%.2fx" % (figures["seconds"]["median"] / base["seconds"]["median"]) if base else ""
+                lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    label.replace("ms", " ms"), path, median, low, high, _count(figures["flow_requests"]),
+                    _count(figures["ims_requests"]), versus))
+        lines.append("")
+    lines += ["## Targets", "", "| target | latency | figure | limit | result |", "|---|---|---:|---:|---|"]
+    for item in results["targets"]:
+        value = item["value"]
+        if isinstance(value, float):
+            value = "%.3f%s" % (value, item["unit"])
+        limit = item["limit"]
+        if isinstance(limit, float):
+            limit = "%g%s" % (limit, item["unit"])
+        lines.append("| %s | %s | %s | %s | **%s** |" % (item["target"], item["latency"].replace("ms", " ms"),
+                                                         value, limit, "pass" if item["pass"] else "FAIL"))
+    lines += ["", "Notes:", ""]
+    lines += ["- %s" % note for note in results["notes"]]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_results(results, output_dir, stem):
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for suffix, text in ((".json", json.dumps(results, indent=1, sort_keys=False) + "\n"),
+                         (".md", render_markdown(results))):
+        final = output_dir / (stem + suffix)
+        temporary = output_dir / (stem + suffix + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(final)
+    return output_dir / (stem + ".md"), output_dir / (stem + ".json")
+
+
+# Main -----------------------------------------------------------------------------------------------------
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="N=3, one run, no latency, 1,000 seeded connections: proves the benchmark works")
+    parser.add_argument("-n", type=int, help="connections per loop (default 50, quick 3)")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 1)")
+    parser.add_argument("--latencies", help="comma-separated seconds per request (default 0,0.05; quick 0)")
+    parser.add_argument("--seed-count", type=int, help="connections in the sandbox for the look-up (10000)")
+    parser.add_argument("--lookup-n", type=int, help="names looked up among them (default N)")
+    parser.add_argument("--lookup-latencies", help="latencies for the look-up (default: the first of --latencies)")
+    parser.add_argument("--output-dir", type=Path, default=HERE / "results")
+    parser.add_argument("--source", type=Path, default=ROOT,
+                        help="collection source tree to build (default: this repository), e.g. a scratch copy "
+                             "with a change to measure")
+    parser.add_argument("--only", help="comma-separated subset of in-process,module,uri,floors,lookup "
+                        "(a partial run: its report has no targets that need the rest)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (playbook output, timers)")
+    args = parser.parse_args(argv)
+    args.n = args.n or (3 if args.quick else 50)
+    args.runs = args.runs or (1 if args.quick else 5)
+    args.latencies = [float(x) for x in (args.latencies or ("0" if args.quick else "0,0.05")).split(",")]
+    args.lookup_latencies = ([float(x) for x in args.lookup_latencies.split(",")] if args.lookup_latencies
+                             else args.latencies[:1])
+    args.seed_count = args.seed_count if args.seed_count is not None else (1000 if args.quick else 10000)
+    args.lookup_n = args.lookup_n or args.n
+    everything = ("in-process", "module", "uri", "floors", "lookup")
+    args.only = set(args.only.split(",")) if args.only else set(everything)
+    if not args.only <= set(everything):
+        parser.error("--only takes some of %s" % ",".join(everything))
+    if args.n < 1 or args.runs < 1 or args.lookup_n > args.seed_count:
+        parser.error("need N >= 1, runs >= 1 and lookup-n <= seed-count")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.time()
+
+    def log(message):
+        print("[%6.0f s] %s" % (time.time() - started, message), flush=True)
+
+    results = {
+        "started_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine_info(),
+        "load_start": "%.2f" % os.getloadavg()[0],
+        "config": {
+            "command": "python benchmarks/run.py" + (" --quick" if args.quick else ""),
+            "argv": list(sys.argv[1:] if argv is None else argv),
+            "quick": args.quick, "n": args.n, "runs": args.runs, "latencies_s": args.latencies,
+            "seed_count": args.seed_count, "lookup_n": args.lookup_n, "lookup_latencies_s": args.lookup_latencies,
+            "tls": True, "host": "127.0.0.1",
+        },
+        "latencies": {},
+        "lookup": {},
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="aep-bench-"))
+    try:
+        log("building and installing the collection in %s" % workdir)
+        collections_path, installed = install_collection(workdir, args.source)
+        has_token_action = (installed / "plugins" / "action" / "aep_access_token.py").is_file()
+        results["token_task_path"] = (
+            "it has an action plugin, so it ran in-process" if has_token_action else
+            "it has no action plugin, so it runs as a module on both paths")
+        ansible = Ansible(collections_path, workdir)
+        with Emulator(tls=True) as emulator:
+            bench = Bench(emulator, ansible, args.n, log)
+            for latency in args.latencies:
+                label = latency_label(latency)
+                samples = {}
+                for run in range(args.runs):
+                    log("latency %s, run %d/%d" % (label, run + 1, args.runs))
+                    # Every scenario once per run, so a change in the machine's load hits them all alike.
+                    for path, task, playbook, force in PATHS:
+                        if path not in args.only:
+                            continue
+                        names = [task] if task else list(URI_TASKS)
+                        phases = bench.create_and_converge(latency, playbook, names, force_module=force)
+                        for phase, figures in phases.items():
+                            samples.setdefault("%s/%s" % (phase, path), []).append(figures)
+                    # The floors send no request, so added latency cannot change them: measured once per run.
+                    if "floors" in args.only and latency == args.latencies[0]:
+                        for name, figures in bench.floors(latency).items():
+                            samples.setdefault("floor/" + name, []).append(figures)
+                tasks = {key: aggregate(value) for key, value in samples.items()}
+                if latency != args.latencies[0]:
+                    first = results["latencies"][latency_label(args.latencies[0])]["tasks"]
+                    tasks.update({key: value for key, value in first.items() if key.startswith("floor/")})
+                results["latencies"][label] = {"tasks": tasks}
+
+            if args.seed_count and "lookup" in args.only:
+                emulator.reset()
+                emulator.set_latency(0)
+                log("seeding %d connections" % args.seed_count)
+                emulator.seed(ORG_ID, SANDBOX, count=args.seed_count, name_prefix="seed-",
+                              auth={"specName": "Access Key", "params": {
+                                  "s3AccessKey": S3_ACCESS_KEY, "s3SecretKey": S3_SECRET_KEY, "bucketName": BUCKET}})
+                step = max(1, args.seed_count // args.lookup_n)
+                names = ["seed-%d" % (step * (index + 1)) for index in range(args.lookup_n)]
+                for latency in args.lookup_latencies:
+                    label = latency_label(latency)
+                    samples = {}
+                    for run in range(args.runs):
+                        log("look-up among %d, latency %s, run %d/%d" % (args.seed_count, label, run + 1, args.runs))
+                        for path, force in (("in-process", False), ("module", True)):
+                            if path not in args.only:
+                                continue
+                            samples.setdefault(path, []).append(bench.lookup(latency, names, force_module=force))
+                    results["lookup"][label] = {"tasks": {key: aggregate(value) for key, value in samples.items()}}
+                _check(len(emulator.store(ORG_ID, SANDBOX)) == args.seed_count, "the look-up changed the sandbox")
+    finally:
+        if args.keep:
+            print("work folder kept: %s" % workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    results["finished_utc"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    results["total_seconds"] = round(time.time() - started, 1)
+    results["load_end"] = "%.2f" % os.getloadavg()[0]
+    results["notes"] = [
+        "The emulator runs in the benchmark's own process on the same machine. Its added latency delays "
+        "every Flow Service and IMS request once (server side), but not TCP or TLS handshakes: on a real WAN "
+        "each new connection (column TCP+TLS connections/task) costs about two more round trips.",
+        "(c) `uri` per task = its GET loop + its POST loop (skipped items when converged), divided by N.",
+        "(b) converged = the second play of the same playbook run, right after the create play.",
+        "(d) the floors send no request, so added latency cannot change them: they are measured once per "
+        "run, with the first latency, and shown for every latency.",
+        "Request and connection counts are exact; wall times depend on the machine's load (see the load "
+        "average above: other processes shared the machine%s)." % (
+            "; PYTHONDONTWRITEBYTECODE was set, so no bytecode was cached"
+            if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""),
+    ]
+    evaluate(results)
+    stem = "quick" if args.quick else "latest"
+    markdown, data = write_results(results, args.output_dir, stem)
+    log("wrote %s and %s" % (markdown, data))
+    failed = [item for item in results["targets"] if not item["pass"]]
+    for item in results["targets"]:
+        print("%-4s %s [%s]: %s" % ("ok" if item["pass"] else "FAIL", item["target"], item["latency"], item["value"]))
+    print("%d of %d targets pass" % (len(results["targets"]) - len(failed), len(results["targets"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
