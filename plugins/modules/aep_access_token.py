@@ -24,7 +24,7 @@ description:
     O(ca_path), O(timeout) and O(retries). The others are accepted, so that C(module_defaults) for
     C(group/aep.platform.aep) can set them, and ignored.
 author:
-  - aep.platform contributors
+  - aep.platform contributors (@aep-platform)
 extends_documentation_fragment:
   - aep.platform.aep
   - ansible.builtin.action_common_attributes
