@@ -42,7 +42,7 @@ FAULT_MIX = (
     (2, {"kind": "status", "status": 503}),
     (2, {"kind": "drop"}),
     (2, {"kind": "drop_after"}),
-    (2, {"kind": "concurrent_update"}),
+    (6, {"kind": "concurrent_update"}),  # only for PATCH and DELETE: weighted up so that it shows
     (2, {"kind": "delay", "seconds": 0.05}),
 )
 
@@ -256,7 +256,7 @@ def test_fault_soak(results):
         ("retries made by the transport (backoff pauses)", soak.retries_made),
         ("HTTP 412 answered to a PATCH, then re-read and retried", figures["patch_412"]),
         ("tasks that failed and were run again", "%d%s" % (len(soak.reruns), "".join(
-            "; op %d: %s" % (index, message[:160]) for index, message in soak.reruns))),
+            "; op %d: %s" % (index, message[:240]) for index, message in soak.reruns))),
         ("`changed` different from expected (first attempts)", len(soak.changed_mismatches)),
         ("connections really created by the store / create operations",
          "%d / %d" % (sum(creates.by_name.values()), sum(create_ops.values()))),
