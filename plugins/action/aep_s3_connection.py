@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.aep.platform.plugins.modules.aep_s3_connection import S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 from ansible_collections.aep.platform.plugins.plugin_utils._action import AepModuleAction
 
 

@@ -11,6 +11,7 @@ Documented once in the ``aep.platform.aep`` doc fragment.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -23,7 +24,9 @@ from ansible_collections.aep.platform.plugins.module_utils._client import (
     HttpTransport,
 )
 
-SANDBOX_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SANDBOX_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+MAX_TIMEOUT = 3600
+MAX_RETRIES = 20
 
 DEFAULT_SCOPES = ["openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"]
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
@@ -69,16 +72,42 @@ def _is_loopback(host):
         return False
 
 
-def _check_url(option, value):
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AepValidationError("%s must be an https:// URL, got %r." % (option, value))
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+def shown(value, limit=80):
+    """``repr`` of a user's value for a message, clipped: a huge value must not flood the output."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "...'"
+
+
+def check_url(option, value):
+    """An http(s) base URL; plain http only to a loopback address."""
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError:
+        raise AepValidationError("%s must be a valid https:// URL, got %s." % (option, shown(value))) from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise AepValidationError("%s must be an https:// URL, got %s." % (option, shown(value)))
+    if parts.scheme == "http" and not _is_loopback(hostname):
         raise AepValidationError(
             "%s must use https:// (plain http:// is only accepted for a loopback address such as 127.0.0.1, "
             "so that tokens never cross a network in clear text)." % option)
     if parts.query or parts.fragment:
         raise AepValidationError("%s must be a base URL without query or fragment." % option)
+
+
+def check_transport_options(params):
+    """timeout, retries and the TLS options, which every request depends on."""
+    timeout = params["timeout"]
+    if isinstance(timeout, bool) or not 1 <= timeout <= MAX_TIMEOUT:
+        raise AepValidationError("timeout must be a number of seconds from 1 to %d, got %s." % (
+            MAX_TIMEOUT, shown(timeout)))
+    retries = params["retries"]
+    if isinstance(retries, bool) or not 0 <= retries <= MAX_RETRIES:
+        raise AepValidationError("retries must be a number from 0 to %d, got %s." % (MAX_RETRIES, shown(retries)))
+    ca_path = params.get("ca_path")
+    if ca_path and params.get("validate_certs", True) and not os.path.isfile(ca_path):
+        raise AepValidationError("ca_path must be a readable PEM file of CA certificates; %s is not a file."
+                                 % shown(ca_path))
 
 
 def validate_common(params):
@@ -92,18 +121,17 @@ def validate_common(params):
 
     org_id = params.get("org_id") or ""
     if not org_id.endswith("@AdobeOrg") or org_id == "@AdobeOrg":
-        raise AepValidationError("org_id must be an IMS organization id ending in @AdobeOrg, got %r." % org_id)
+        raise AepValidationError("org_id must be an IMS organization id ending in @AdobeOrg, got %s."
+                                 % shown(org_id))
     sandbox = params.get("sandbox") or ""
-    if not SANDBOX_NAME_RE.match(sandbox):
+    if not SANDBOX_NAME_RE.fullmatch(sandbox):
         raise AepValidationError(
-            "sandbox must be a sandbox's technical name: lowercase letters, digits and '-', got %r." % sandbox)
-    _check_url("platform_url", params["platform_url"])
+            "sandbox must be a sandbox's technical name: lowercase letters, digits and '-', got %s."
+            % shown(sandbox))
+    check_url("platform_url", params["platform_url"])
     if not params.get("access_token"):
-        _check_url("ims_url", params["ims_url"])
-    if params["timeout"] <= 0:
-        raise AepValidationError("timeout must be a positive number of seconds, got %s." % params["timeout"])
-    if params["retries"] < 0:
-        raise AepValidationError("retries must be 0 or more, got %s." % params["retries"])
+        check_url("ims_url", params["ims_url"])
+    check_transport_options(params)
     if not params.get("scopes") and not params.get("access_token"):
         raise AepValidationError("scopes must name at least one OAuth scope.")
 

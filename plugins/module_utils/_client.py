@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 try:
     import requests
+    from urllib3 import exceptions as urllib3_exceptions
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -40,6 +41,9 @@ RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 # we fail with the service's answer instead.
 MAX_RETRY_AFTER = 120.0
 
+# No Flow Service reply is anywhere near this; a larger one is refused, not read into memory.
+MAX_REPLY_BYTES = 32 * 1024 * 1024
+
 # Next links are followed to the end, but a server that keeps answering with
 # a next link must not keep a module running forever.
 MAX_PAGES = 10000
@@ -54,11 +58,12 @@ class AepError(Exception):
     ``retry_after`` is the server's wish (seconds) when it gave one.
     """
 
-    def __init__(self, msg, retryable=False, retry_after=None, **details):
+    def __init__(self, msg, retryable=False, retry_after=None, in_progress=False, **details):
         super().__init__(msg)
         self.msg = msg
         self.retryable = retryable
         self.retry_after = retry_after
+        self.in_progress = in_progress
         self.details = details
 
     def fail_kwargs(self):
@@ -198,6 +203,8 @@ class HttpTransport:
         self.policy = RetryPolicy(retries, sleep=sleep, rand=rand)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # Uncompressed replies can be read incrementally against a deadline and a size limit.
+        self.session.headers["Accept-Encoding"] = "identity"
 
     @property
     def retries(self):
@@ -214,34 +221,15 @@ class HttpTransport:
         attempt = 0
         while True:
             try:
-                response = self.session.request(
-                    method, url, timeout=self.timeout, verify=self.verify, allow_redirects=False, **kwargs)
-            except requests.exceptions.SSLError as exc:
-                raise AepError(
-                    "%s %s failed: TLS certificate verification of %s failed (%s). Set ca_path to the CA "
-                    "bundle that signed the server's certificate, or validate_certs to false for a test "
-                    "endpoint." % (method, display_path, _origin(url), _ssl_reason(exc))) from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                reason = "timed out after %s s" % self.timeout if isinstance(
-                    exc, requests.exceptions.Timeout) else "could not connect or the connection was dropped"
-                error = AepError(
-                    "%s %s failed: %s (%s)%s." % (
-                        method, display_path, reason, _origin(url),
-                        " after %d attempts" % (attempt + 1) if attempt else ""),
-                    retryable=True)
-                if idempotent and attempt < self.retries:
+                response = self._exchange(method, url, display_path, kwargs)
+            except AepError as error:
+                if error.retryable and idempotent and attempt < self.retries:
                     self.policy.pause(attempt)
                     attempt += 1
                     continue
-                raise error from None
-            except (requests.exceptions.InvalidHeader, UnicodeError):
-                # The exception's text can quote the header value, which may be a token.
-                raise AepError(
-                    "%s %s could not be sent: a header value is not valid; check org_id, sandbox, api_key, "
-                    "client_id and access_token for non-ASCII or control characters." % (method, display_path)
-                ) from None
-            except requests.exceptions.RequestException as exc:
-                raise AepError("%s %s failed: %s" % (method, display_path, _clip(exc))) from None
+                if attempt:
+                    error.msg = error.msg.rstrip(".") + " (after %d attempts)." % (attempt + 1)
+                raise
 
             if response.status_code < 300:
                 return response
@@ -262,6 +250,83 @@ class HttpTransport:
             code, message, request_id = parse_error_body(response)
             raise AepApiError(method, display_path, response.status_code, code, message, request_id,
                               retryable=retryable, retry_after=retry_after)
+
+    def _exchange(self, method, url, display_path, kwargs):
+        """One request and its whole reply, within ``timeout`` seconds; failures as AepError.
+
+        ``in_progress`` marks a request that reached the server and may still
+        be applied: the server did not answer in time.
+        """
+        deadline = time.monotonic() + self.timeout
+        where = "%s %s failed" % (method, display_path)
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, verify=self.verify,
+                                            allow_redirects=False, stream=True, **kwargs)
+            try:
+                response._content = self._read_body(response, deadline, where)
+            finally:
+                response.close()
+            return response
+        except requests.exceptions.SSLError as exc:
+            raise AepError(
+                "%s: TLS certificate verification of %s failed (%s). Set ca_path to the CA bundle that "
+                "signed the server's certificate, or validate_certs to false for a test endpoint."
+                % (where, _origin(url), _ssl_reason(exc))) from None
+        except requests.exceptions.ConnectTimeout:
+            raise AepError("%s: could not connect to %s within %s s." % (where, _origin(url), self.timeout),
+                           retryable=True) from None
+        except requests.exceptions.ReadTimeout:
+            raise self._no_reply(where, url) from None
+        except requests.exceptions.ConnectionError as exc:
+            if exc.args and type(exc.args[0]).__name__ == "ReadTimeoutError":
+                raise self._no_reply(where, url) from None
+            raise AepError("%s: could not connect to %s, or the connection was dropped." % (where, _origin(url)),
+                           retryable=True) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise AepError("%s: the reply from %s was cut short." % (where, _origin(url)), retryable=True) from None
+        except (requests.exceptions.InvalidHeader, UnicodeError):
+            # The exception's text can quote the header value, which may be a token.
+            raise AepError(
+                "%s: a header value is not valid; check org_id, sandbox, api_key, client_id and access_token "
+                "for non-ASCII or control characters." % where) from None
+        except requests.exceptions.RequestException as exc:
+            raise AepError("%s: %s" % (where, _clip(exc))) from None
+        except OSError as exc:
+            # requests reports an unreadable CA bundle as a bare OSError.
+            raise AepError("%s: %s (is ca_path a readable PEM file?)" % (where, _clip(exc.strerror or exc))) from None
+
+    def _no_reply(self, where, url):
+        return AepError("%s: %s did not reply completely within the timeout of %s s." % (
+            where, _origin(url), self.timeout), retryable=True, in_progress=True)
+
+    def _read_body(self, response, deadline, where):
+        """The reply's body, refusing one larger than MAX_REPLY_BYTES or slower than the deadline.
+
+        ``timeout`` alone bounds each socket read, so a server sending a byte
+        now and then could hold the task forever; and a reply is never worth
+        unbounded memory.
+        """
+        raw = response.raw
+        read = (lambda: raw.read1(65536)) if hasattr(raw, "read1") else (lambda: raw.read(65536))
+        chunks = []
+        size = 0
+        while True:
+            try:
+                chunk = read()
+            except urllib3_exceptions.ReadTimeoutError:
+                raise self._no_reply(where, response.url) from None
+            except (urllib3_exceptions.HTTPError, OSError):
+                raise AepError("%s: the reply from %s was cut short." % (where, _origin(response.url)),
+                               retryable=True) from None
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_REPLY_BYTES:
+                raise AepError("%s: the reply is larger than %d MiB; it was not read further." % (
+                    where, MAX_REPLY_BYTES // (1024 * 1024)))
+            if time.monotonic() > deadline:
+                raise self._no_reply(where, response.url)
+            chunks.append(chunk)
 
 
 def _origin(url):
@@ -330,15 +395,20 @@ class FlowServiceClient:
         """POST that is never blindly sent twice.
 
         When a POST fails in a way that may or may not have reached the server
-        (dropped connection, 5xx, timeout), ``recover()`` looks for what it
-        would have created; if found, that is the result. Only when nothing is
-        found is the POST sent again, after the usual backoff.
+        (dropped connection, 5xx), ``recover()`` looks for what it would have
+        created; if found, that is the result. Only when nothing is found is
+        the POST sent again, after the usual backoff. A POST the server did not
+        answer in time may still be applied after any look-up, so it is never
+        sent again: the look-up is repeated with backoff as often as a request
+        would be retried, and then the task fails, saying so.
         """
         attempt = 0
         while True:
             try:
                 return self.request("POST", path, body=body, idempotent=False)
             except AepError as exc:
+                if exc.in_progress:
+                    return self._await_created(exc, recover)
                 if not exc.retryable or attempt >= self.transport.retries:
                     raise
                 retry_after = exc.retry_after
@@ -349,6 +419,18 @@ class FlowServiceClient:
                 found = recover()
                 if found is not None:
                     return found
+
+    def _await_created(self, exc, recover):
+        for attempt in range(self.transport.retries + 1):
+            if attempt:
+                self.transport.policy.pause(attempt - 1)
+            found = recover()
+            if found is not None:
+                return found
+        raise AepError(
+            "%s It was not sent again, so that a create still under way cannot be doubled, and it was not "
+            "found by name after %d look-ups. Run the task again: it finds the connection if the create went "
+            "through, and creates it otherwise." % (exc.msg, self.transport.retries + 1), **exc.details)
 
     def paginate(self, path, params=None):
         """Yield every item of a list call, following ``_links.next`` to the end."""
@@ -363,11 +445,21 @@ class FlowServiceClient:
                 raise AepApiError("GET", display_path, response.status_code,
                                   message="the reply has no 'items' list",
                                   request_id=response.headers.get("x-request-id"))
+            if not all(isinstance(item, dict) for item in items):
+                raise AepApiError("GET", display_path, response.status_code,
+                                  message="the reply's 'items' are not all objects",
+                                  request_id=response.headers.get("x-request-id"))
             for item in items:
                 yield item
-            href = ((data.get("_links") or {}).get("next") or {}).get("href")
+            links = data.get("_links")
+            next_link = links.get("next") if isinstance(links, dict) else None
+            href = next_link.get("href") if isinstance(next_link, dict) else None
             if not href:
                 return
+            if not isinstance(href, str):
+                raise AepApiError("GET", display_path, response.status_code,
+                                  message="the reply's next link is not a string",
+                                  request_id=response.headers.get("x-request-id"))
             if href in seen:
                 raise AepApiError("GET", display_path, response.status_code,
                                   message="the service sent the same next link twice; stopping to avoid a loop")

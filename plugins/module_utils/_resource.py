@@ -21,10 +21,15 @@ from __future__ import annotations
 import copy
 import re
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError, shown
 from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def as_dict(value):
+    """``value`` if the API sent an object there, else an empty one: a reply's shape is not trusted."""
+    return value if isinstance(value, dict) else {}
 
 
 def _unescape_pointer_token(token):
@@ -78,9 +83,13 @@ class FlowServiceResource:
     @classmethod
     def validate_params(cls, params):
         """Checks that need no request; raise AepValidationError."""
-        if params.get("id") is not None and not UUID_RE.match(params["id"]):
-            raise AepValidationError("id must be a UUID such as 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b, got %r."
-                                     % params["id"])
+        for group in cls.required_one_of:
+            # AnsibleModule's required_one_of counts an option set to null or "" as given.
+            if all(params.get(option) in (None, "") for option in group):
+                raise AepValidationError("one of the following is required: %s" % ", ".join(group))
+        if params.get("id") is not None and not UUID_RE.fullmatch(params["id"]):
+            raise AepValidationError("id must be a UUID such as 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b, got %s."
+                                     % shown(params["id"]))
 
     def list_filters(self):
         """``property`` filters, besides the name, that narrow a look-up on the server."""
@@ -126,9 +135,11 @@ class FlowServiceResource:
                 return None
             raise
         items = data.get("items") if isinstance(data, dict) else None
-        if not items:
+        if not items or not isinstance(items, list):
             return None
         item = items[0]
+        if not isinstance(item, dict):
+            raise AepError("GET %s/%s: the reply's item is not an object." % (self.path, ident))
         if not self.belongs(item):
             raise AepError("Connection %s exists but is not an %s; refusing to manage it with this module."
                            % (ident, self.kind))
@@ -348,10 +359,10 @@ class BaseConnection(FlowServiceResource):
         return ["connectionSpec.id==%s" % self.connection_spec_id]
 
     def belongs(self, item):
-        return (item.get("connectionSpec") or {}).get("id") == self.connection_spec_id
+        return as_dict(item.get("connectionSpec")).get("id") == self.connection_spec_id
 
     def _auth_type_name_of(self, item):
-        spec_name = (item.get("auth") or {}).get("specName")
+        spec_name = as_dict(item.get("auth")).get("specName")
         for option_value, auth_type in self.auth_types.items():
             if auth_type.spec_name == spec_name:
                 return option_value
@@ -390,7 +401,7 @@ class BaseConnection(FlowServiceResource):
         return operations
 
     def _auth_operations(self, current):
-        current_auth = current.get("auth") or {}
+        current_auth = as_dict(current.get("auth"))
         current_type = self._auth_type_name_of(current)
         wanted_type = self.params.get("auth_type")
         if self.params.get("update_credentials") == "always":
@@ -403,7 +414,7 @@ class BaseConnection(FlowServiceResource):
                 "%s has auth_type %s; changing it to %s replaces its credentials: set update_credentials to "
                 "always and give the new credentials." % (self._label(current), current_type, wanted_type))
         auth_type = self.auth_types.get(current_type)
-        stored = current_auth.get("params") or {}
+        stored = as_dict(current_auth.get("params"))
         operations = []
         for option in self.auth_options():
             value = self.params.get(option)
@@ -420,7 +431,7 @@ class BaseConnection(FlowServiceResource):
 
     def public(self, item):
         item = copy.deepcopy(item)
-        params = (item.get("auth") or {}).get("params")
+        params = as_dict(item.get("auth")).get("params")
         if isinstance(params, dict):
             for key in self.secret_keys():
                 params.pop(key, None)
@@ -433,12 +444,12 @@ class BaseConnection(FlowServiceResource):
             diff["after"]["credentials"] = "(replaced, not shown)"
 
     def view(self, item):
-        auth = item.get("auth") or {}
+        auth = as_dict(item.get("auth"))
         secret_keys = self.secret_keys()
         return {
             "name": item.get("name"),
             "description": item.get("description", ""),
             "auth_type": self._auth_type_name_of(item),
-            "params": {key: value for key, value in sorted((auth.get("params") or {}).items())
+            "params": {key: value for key, value in sorted(as_dict(auth.get("params")).items())
                        if key not in secret_keys},
         }

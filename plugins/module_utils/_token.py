@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import (
     AepValidationError,
-    _check_url,
+    check_transport_options,
+    check_url,
     aep_argument_spec,
 )
 from ansible_collections.aep.platform.plugins.module_utils._auth import request_access_token
@@ -60,13 +61,10 @@ class AccessToken:
         """Check only what a token request uses; raise AepValidationError naming the option."""
         if not (params.get("client_id") and params.get("client_secret")):
             raise AepValidationError(TOKEN_CREDENTIALS_MISSING)
-        _check_url("ims_url", params["ims_url"])
+        check_url("ims_url", params["ims_url"])
         if not params.get("scopes"):
             raise AepValidationError("scopes must name at least one OAuth scope.")
-        if params["timeout"] <= 0:
-            raise AepValidationError("timeout must be a positive number of seconds, got %s." % params["timeout"])
-        if params["retries"] < 0:
-            raise AepValidationError("retries must be 0 or more, got %s." % params["retries"])
+        check_transport_options(params)
 
     def run(self):
         reply = request_access_token(self.transport, self.params["ims_url"], self.params["client_id"],

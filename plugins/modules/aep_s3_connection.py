@@ -268,81 +268,8 @@ ids:
   elements: str
 """
 
-import ipaddress
-import re
-from urllib.parse import urlsplit
-
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module
-from ansible_collections.aep.platform.plugins.module_utils._resource import AuthType, BaseConnection
-
-S3_CONNECTION_SPEC_ID = "ecadc60c-7455-4d87-84dc-2a0e293d997b"
-BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-
-def _check_bucket_name(name):
-    rule = ("bucket_name must follow S3's bucket naming rules: 3 to 63 characters of lowercase letters, digits, "
-            "'-' and '.', starting and ending with a letter or digit, and not an IP address; got %r." % name)
-    if not BUCKET_NAME_RE.match(name) or ".." in name:
-        raise AepValidationError(rule)
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        return
-    raise AepValidationError(rule)
-
-
-class S3Connection(BaseConnection):
-    kind = "S3 connection"
-    fact_name = "aep_s3_connection"
-    connection_spec_id = S3_CONNECTION_SPEC_ID
-    connection_spec_version = "1.0"
-    default_auth_type = "access_key"
-    auth_types = {
-        "access_key": AuthType(
-            "Access Key",
-            params={
-                "s3_access_key": "s3AccessKey",
-                "s3_secret_key": "s3SecretKey",
-                "s3_session_token": "s3SessionToken",
-                "service_url": "serviceUrl",
-                "bucket_name": "bucketName",
-                "folder_path": "folderPath",
-            },
-            secrets=("s3_access_key", "s3_secret_key", "s3_session_token"),
-            required=("s3_access_key", "s3_secret_key"),
-        ),
-        "iam_role": AuthType("IAMRole Based", params={"bucket_name": "bucketName"}, required=("bucket_name",)),
-    }
-
-    argument_spec = dict(
-        name=dict(type="str"),
-        id=dict(type="str"),
-        description=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        auth_type=dict(type="str", choices=["access_key", "iam_role"]),
-        s3_access_key=dict(type="str", no_log=True),
-        s3_secret_key=dict(type="str", no_log=True),
-        s3_session_token=dict(type="str", no_log=True),
-        service_url=dict(type="str"),
-        bucket_name=dict(type="str"),
-        folder_path=dict(type="str"),
-        update_credentials=dict(type="str", default="on_create", choices=["on_create", "always"]),
-    )
-    required_one_of = [("name", "id")]
-
-    @classmethod
-    def validate_params(cls, params):
-        if params.get("bucket_name") is not None:
-            _check_bucket_name(params["bucket_name"])
-        service_url = params.get("service_url")
-        if service_url is not None:
-            parts = urlsplit(service_url)
-            if parts.scheme != "https" or not parts.hostname:
-                raise AepValidationError(
-                    "service_url must be an https:// URL such as https://s3.eu-west-1.amazonaws.com, got %r."
-                    % service_url)
-        super().validate_params(params)
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 
 def main():

@@ -7,8 +7,8 @@ runs a module, against a real emulator over HTTP (so the examples that are valid
 or delete). Every example must end in ``exit_json`` or in ``fail_json`` with a message; none may raise,
 print a traceback or return an ``exception``.
 
-Inputs that currently end in a traceback are left out of the strategies until they are fixed, each
-with the reason (see KNOWN_TRACEBACKS); RESULTS.md lists them.
+Inputs that once ended in a traceback (malformed bracketed URLs, huge or boolean timeouts, name or id
+set to null, a missing CA file) are drawn like any other.
 """
 
 from __future__ import annotations
@@ -27,30 +27,11 @@ from reliability_support import ORG_ID, run_main
 
 MAX_EXAMPLES = 1000
 
-# Input classes that end in a traceback today, left out of the strategies below until fixed.
-KNOWN_TRACEBACKS = (
-    ("platform_url, ims_url or service_url with a malformed bracketed host, such as `http://[::1`",
-     "ValueError from urllib.parse.urlsplit, not caught by _check_url / S3Connection.validate_params"),
-    ("timeout above about 9.2e9 seconds",
-     "OverflowError from the socket layer, not caught by HttpTransport.send"),
-    ("`name: null` (or `id: null`) given explicitly, without the other (AnsibleModule's required_one_of "
-     "counts the key as given)",
-     "TypeError in FlowServiceResource.find_by_name (`\",\" not in None`)"),
-    ("`timeout: true` (a boolean passes AnsibleModule's int check and validate_common's `> 0` check)",
-     "ValueError from urllib3's Timeout, not caught by HttpTransport.send"),
-    ("ca_path that does not exist, with an https:// URL",
-     "OSError from requests (not a RequestException), not caught by HttpTransport.send"),
-)
-
 MISSING = object()  # an option left out altogether
 
 HUGE = 200_000
 UNICODE = ("é", "日本語の名前", "\u202eevil", "a\x00b", "line\nbreak", "  padded  ", "😀 emoji", "\ufeffbom",
            "Ω" * 300, "\t")
-
-
-def _big(value, limit):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > limit
 
 
 def _no_scheme(text):
@@ -94,7 +75,8 @@ def _urls(emulator_url):
             "http://localhost:%s" % port, "http://user:pass@127.0.0.1:%s" % port, "HTTP://127.0.0.1:%s" % port,
             "http://127.0.0.1:%s/base/" % port, "http://0.0.0.0:%s" % port,
         ]),
-        TEXT.filter(lambda text: isinstance(text, str) and "[" not in text),
+        st.sampled_from(["http://[::1", "http://[zz]/", "https://[::1]x"]),
+        TEXT,
         WRONG_TYPES,
     )
 
@@ -103,9 +85,9 @@ def mutations(emulator_url):
     """Per option: what hypothesis may put there instead of a valid value (MISSING removes it)."""
     urls = _urls(emulator_url)
     return {
-        "name": st.one_of(TEXT, WRONG_TYPES.filter(lambda value: value is not None), st.just(MISSING),
+        "name": st.one_of(TEXT, WRONG_TYPES, st.just(MISSING),
                           st.sampled_from(["a,b", "n/a", "x" * 300])),
-        "id": st.one_of(UUIDS, WRONG_TYPES.filter(lambda value: value is not None)),
+        "id": st.one_of(UUIDS, WRONG_TYPES),
         "description": st.one_of(TEXT, WRONG_TYPES, st.just(MISSING)),
         "state": st.one_of(st.sampled_from(["present", "absent", "Present", "", "deleted"]), WRONG_TYPES),
         "auth_type": st.one_of(st.sampled_from(["access_key", "iam_role", "oauth", "", "ACCESS_KEY", "basic"]),
@@ -113,7 +95,7 @@ def mutations(emulator_url):
         "s3_access_key": ANY, "s3_secret_key": ANY, "s3_session_token": ANY,
         "service_url": st.one_of(st.sampled_from(["https://s3.eu-west-1.amazonaws.com", "http://s3.amazonaws.com",
                                                   "s3.amazonaws.com", "", "https://", "https://s3/path?q"]),
-                                 TEXT.filter(lambda text: "[" not in text), WRONG_TYPES),
+                                 st.just("https://[::1"), TEXT, WRONG_TYPES),
         "bucket_name": st.one_of(st.sampled_from(["acme-bucket", "Not_A_Bucket", "ab", "a" * 64, "192.168.1.1",
                                                   "a..b", "-bucket", "bucket-"]), TEXT, WRONG_TYPES),
         "folder_path": ANY,
@@ -130,13 +112,11 @@ def mutations(emulator_url):
         "platform_url": urls,
         "ims_url": urls,
         "validate_certs": st.one_of(st.sampled_from([True, False, "yes", "no", "maybe", 2]), WRONG_TYPES),
-        "ca_path": st.sampled_from([__file__, "/", "~", "$HOME"]),
-        "timeout": st.one_of(st.integers(min_value=-3, max_value=10**9), st.sampled_from(["5", "abc", 1.5, "1e3"]),
-                             WRONG_TYPES.filter(lambda value: value is not True and not _big(value, 10**9))),
-        # No upper bound on retries exists (a down service with retries: 1000000 keeps a task for days):
-        # kept small here so that an example against a closed port ends.
-        "retries": st.one_of(st.integers(min_value=-3, max_value=3), st.sampled_from(["2", "x", 2.5]),
-                             WRONG_TYPES.filter(lambda value: not _big(value, 10))),
+        "ca_path": st.sampled_from([__file__, "/", "~", "$HOME", "/nonexistent/ca.pem"]),
+        "timeout": st.one_of(st.integers(min_value=-3, max_value=10**13), st.sampled_from(["5", "abc", 1.5, "1e3"]),
+                             WRONG_TYPES),
+        "retries": st.one_of(st.integers(min_value=-3, max_value=3), st.sampled_from(["2", "x", 2.5, 21, 10**6]),
+                             WRONG_TYPES),
         "unknown_option": st.one_of(TEXT, WRONG_TYPES),
     }
 
@@ -236,9 +216,6 @@ def test_bad_input_never_ends_in_a_traceback(bad_input_emulator, no_backoff, loo
                     "or unicode strings, malformed UUIDs and URLs, unknown choices, contradictory options or "
                     "missing credentials; run in-process through `main()` against the emulator over HTTP.\n\n%s\n"
                     "Most frequent failure messages (values replaced by `_`):\n\n| message starts with | examples |\n"
-                    "|---|---|\n%s\n\nLeft out of the strategies because they end in a traceback today "
-                    "(reported as bugs):\n\n%s" % (
-                        MAX_EXAMPLES, HUGE, table(("figure", "value"), rows), common,
-                        "".join("- %s: %s.\n" % bug for bug in KNOWN_TRACEBACKS)))
+                    "|---|---|\n%s\n" % (MAX_EXAMPLES, HUGE, table(("figure", "value"), rows), common))
     assert not loopback_only, loopback_only
     assert outcomes["fail_json"] and outcomes["succeeded (changed)"], outcomes

@@ -24,7 +24,7 @@ from aep_emulator.faults import FaultQueue, normalize
 from ansible_collections.aep.platform.plugins.module_utils._arguments import build_client
 from ansible_collections.aep.platform.plugins.module_utils._client import AepError, HttpTransport
 from ansible_collections.aep.platform.plugins.module_utils._module import run_resource
-from ansible_collections.aep.platform.plugins.modules.aep_s3_connection import S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 from reliability_support import ORG_ID, module_params, run_playbook
 from reliability_results import table
 
@@ -355,11 +355,12 @@ def test_fault_soak_through_ansible_playbook(make_ansible, results, tmp_path, pa
 _PLAYBOOK_ROWS = {}
 
 
-def test_create_slower_than_the_timeout_measured(results, no_backoff):
-    """Measured, not a promise kept: a create the server applies after the client's timeout.
+def test_create_slower_than_the_timeout_is_not_doubled(results, no_backoff):
+    """A create the server applies after the client's timeout: the POST is never sent again.
 
-    The client gives up on the POST after ``timeout``, looks the name up (nothing yet: the server is
-    still working), and sends the POST again; then the first one lands as well.
+    The client gives up waiting after ``timeout``, but the server may still apply the POST, so a second
+    POST could double the connection. The client only looks the name up (with backoff), and fails
+    clearly if the connection has not appeared; either way exactly one connection exists afterwards.
     """
     from reliability_support import run_main
     from ansible_collections.aep.platform.plugins.modules import aep_s3_connection
@@ -375,16 +376,22 @@ def test_create_slower_than_the_timeout_measured(results, no_backoff):
             time.sleep(0.05)
         stored = [item for item in emulator.store(ORG_ID, "prod") if item["name"] == "slow-create"]
         posts = [entry for entry in emulator.journal() if entry["method"] == "POST"]
-    results.section("soak_slow_create", "## A create slower than `timeout` (measured weakness)\n\n"
-                    "`test_fault_soak.py::test_create_slower_than_the_timeout_measured`: the emulator applies "
-                    "the POST after 2 s; the module's timeout is 1 s. The module times out, looks the name up "
-                    "before the first POST has landed, finds nothing and sends the POST again (backoff pauses "
-                    "not slept here; the default pause, at most 0.5 s before the first retry, comes too early "
-                    "as well).\n\n%s" % table(
+    result = outcome.result
+    results.section("soak_slow_create", "## A create slower than `timeout`\n\n"
+                    "`test_fault_soak.py::test_create_slower_than_the_timeout_is_not_doubled`: the emulator "
+                    "applies the POST after 2 s; the module's timeout is 1 s. The module does not send the POST "
+                    "again (the server may still apply it); it looks the name up instead, and fails clearly if the "
+                    "connection has not appeared yet (backoff pauses not slept here).\n\n%s" % table(
                         ("figure", "value"), [
                             ("task result", "changed=%s, failed=%s" % (
-                                outcome.result.get("changed"), outcome.result.get("failed", False))),
+                                result.get("changed"), result.get("failed", False))),
                             ("POSTs sent", len(posts)),
                             ("connections named `slow-create` afterwards (1 expected)", len(stored)),
                         ]))
     assert outcome.traceback is None
+    assert len(posts) == 1
+    assert len(stored) == 1
+    if result.get("failed"):
+        assert "It was not sent again, so that a create still under way cannot be doubled" in result["msg"]
+    else:
+        assert result["changed"] is True and result["id"] == stored[0]["id"]

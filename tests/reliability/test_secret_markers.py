@@ -23,7 +23,7 @@ import yaml
 from aep_emulator import Emulator
 from ansible_collections.aep.platform.plugins.module_utils._client import AepError
 from ansible_collections.aep.platform.plugins.module_utils._module import run_resource
-from ansible_collections.aep.platform.plugins.modules.aep_s3_connection import S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 from reliability_results import table
 from reliability_support import ORG_ID, module_params, run_playbook
 
@@ -40,7 +40,7 @@ EXPECTED = {
     "create": "changed", "rotate_check": "changed", "rotate": "changed", "unchanged": "ok", "delete": "changed",
     "bad_token": "401013", "bad_client_secret": "Adobe IMS refused the token request",
     "bad_api_key": "403003", "ims_down": "Adobe IMS could not be reached", "api_5xx": "HTTP 503",
-    "api_429": "HTTP 429", "conflict_twice": "changed by someone else twice", "timed_out": "timed out after 1 s",
+    "api_429": "HTTP 429", "conflict_twice": "changed by someone else twice", "timed_out": "did not reply completely within the timeout of 1 s",
     "refused": "could not connect", "tls_platform": "TLS certificate verification",
     "tls_ims": "TLS certificate verification", "plain_http": "must use https://",
     "bad_bucket": "bucket_name must follow", "bad_org": "org_id must be an IMS organization id",

@@ -177,7 +177,7 @@ def test_ims_url_is_not_checked_with_an_access_token():
 
 @pytest.mark.parametrize("timeout", [0, -1])
 def test_timeout_must_be_positive(timeout):
-    assert rejected(timeout=timeout) == "timeout must be a positive number of seconds, got %s." % timeout
+    assert rejected(timeout=timeout) == "timeout must be a number of seconds from 1 to 3600, got %s." % timeout
 
 
 def test_timeout_and_retries_lower_bounds_are_accepted():
@@ -185,7 +185,7 @@ def test_timeout_and_retries_lower_bounds_are_accepted():
 
 
 def test_retries_must_not_be_negative():
-    assert rejected(retries=-1) == "retries must be 0 or more, got -1."
+    assert rejected(retries=-1) == "retries must be a number from 0 to 20, got -1."
 
 
 @pytest.mark.parametrize("scopes", [[], None])

@@ -140,8 +140,8 @@ def test_other_ims_refusals_have_no_credentials_hint(api):
 
 @pytest.mark.parametrize("answers, message", [
     ([dict(body=requests.exceptions.ConnectionError("refused"))] * 3,
-     "Adobe IMS could not be reached for an access token: POST /ims/token/v3 failed: could not connect or the "
-     "connection was dropped (https://ims.example.test) after 3 attempts."),
+     "Adobe IMS could not be reached for an access token: POST /ims/token/v3 failed: could not connect to "
+     "https://ims.example.test, or the connection was dropped (after 3 attempts)."),
     ([dict(status=500, json={"error": "server_error"})] * 3,
      "Adobe IMS refused the token request: POST /ims/token/v3 failed with HTTP 500 server_error"),
     ([dict(json={"token_type": "bearer"})],

@@ -63,9 +63,12 @@ def test_retryable_status_gives_up_after_retries(api, status):
 
 
 @pytest.mark.parametrize("exc, reason", [
-    (requests.exceptions.ConnectionError("reset by peer"), "could not connect or the connection was dropped"),
-    (requests.exceptions.ReadTimeout("read timed out"), "timed out after 7 s"),
-    (requests.exceptions.ConnectTimeout("connect timed out"), "timed out after 7 s"),
+    (requests.exceptions.ConnectionError("reset by peer"),
+     "could not connect to https://platform.example.test, or the connection was dropped"),
+    (requests.exceptions.ReadTimeout("read timed out"),
+     "https://platform.example.test did not reply completely within the timeout of 7 s"),
+    (requests.exceptions.ConnectTimeout("connect timed out"),
+     "could not connect to https://platform.example.test within 7 s"),
 ])
 def test_connection_failures_are_retried_then_reported(api, exc, reason):
     for _ in range(3):
@@ -76,7 +79,7 @@ def test_connection_failures_are_retried_then_reported(api, exc, reason):
 
     assert len(api.calls) == 3
     assert len(api.delays) == 2
-    assert info.value.msg == "GET /connections failed: %s (https://platform.example.test) after 3 attempts." % reason
+    assert info.value.msg == "GET /connections failed: %s (after 3 attempts)." % reason
     assert info.value.retryable is True
 
 
@@ -510,7 +513,6 @@ def test_create_posts_once_when_it_works(api):
 
 @pytest.mark.parametrize("failure", [
     dict(body=requests.exceptions.ConnectionError("dropped")),
-    dict(body=requests.exceptions.ReadTimeout("slow")),
     dict(status=502, body="<html>bad gateway</html>", content_type="text/html"),
     dict(status=500, json={"error_code": "500", "message": "oops"}),
 ])
@@ -523,6 +525,31 @@ def test_create_returns_what_recover_finds_without_a_second_post(api, failure):
     assert api.methods() == ["POST"]
     assert recover.calls == 1
     assert len(api.delays) == 1
+
+
+def test_create_without_a_reply_in_time_is_looked_for_at_once(api):
+    api.add("POST", "/connections", body=requests.exceptions.ReadTimeout("slow"))
+    recover = Recover(None, FOUND)
+
+    assert api.client().create("/connections", BODY, recover) == FOUND
+
+    assert api.methods() == ["POST"]
+    assert recover.calls == 2
+    assert len(api.delays) == 1
+
+
+def test_create_without_a_reply_in_time_is_never_sent_again(api):
+    """The server may still apply a POST it did not answer: a second one could double the connection."""
+    api.add("POST", "/connections", body=requests.exceptions.ReadTimeout("slow"))
+    recover = Recover(None, None, None)
+
+    with pytest.raises(AepError) as info:
+        api.client(retries=2).create("/connections", BODY, recover)
+
+    assert api.methods() == ["POST"]
+    assert recover.calls == 3
+    assert "It was not sent again, so that a create still under way cannot be doubled" in info.value.msg
+    assert "not found by name after 3 look-ups" in info.value.msg
 
 
 def test_create_posts_again_when_recover_finds_nothing(api):

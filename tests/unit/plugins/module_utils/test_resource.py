@@ -8,7 +8,7 @@ import requests
 from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
 from ansible_collections.aep.platform.plugins.module_utils._client import AepError
 from ansible_collections.aep.platform.plugins.module_utils._resource import FlowServiceResource, apply_json_patch
-from ansible_collections.aep.platform.plugins.modules.aep_s3_connection import S3_CONNECTION_SPEC_ID, S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3_CONNECTION_SPEC_ID, S3Connection
 
 SPEC = S3_CONNECTION_SPEC_ID
 CONN_ID = "9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b"
@@ -565,10 +565,13 @@ def test_annotate_diff_marks_replaced_credentials(api, path, marked):
 
 @pytest.mark.parametrize("params, message", [
     (dict(id="not-a-uuid"), "id must be a UUID"),
-    (dict(auth_type="iam_role", s3_access_key="k", bucket_name="acme"),
+    (dict(name="c", auth_type="iam_role", s3_access_key="k", bucket_name="acme"),
      "auth_type iam_role does not take s3_access_key."),
-    (dict(update_credentials="always", s3_access_key="k"),
+    (dict(name="c", update_credentials="always", s3_access_key="k"),
      "auth_type access_key needs s3_secret_key when update_credentials is always."),
+    (dict(name=None, id=None), "one of the following is required: name, id"),
+    (dict(name="", state="absent"), "one of the following is required: name, id"),
+    (dict(id="%s\n" % CONN_ID), "id must be a UUID"),
 ])
 def test_validate_params(params, message):
     with pytest.raises(AepValidationError) as info:
@@ -578,7 +581,7 @@ def test_validate_params(params, message):
 
 
 def test_validate_params_for_absent_skips_the_credential_rules():
-    S3Connection.validate_params(dict(state="absent", auth_type="iam_role", s3_access_key="k"))
+    S3Connection.validate_params(dict(name="c", state="absent", auth_type="iam_role", s3_access_key="k"))
     S3Connection.validate_params(dict(id=CONN_ID.upper()))
 
 

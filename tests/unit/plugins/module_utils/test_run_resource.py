@@ -8,7 +8,7 @@ from ansible_collections.aep.platform.plugins.module_utils._arguments import (
     aep_argument_spec,
 )
 from ansible_collections.aep.platform.plugins.module_utils._module import module_argument_spec, run_resource
-from ansible_collections.aep.platform.plugins.modules.aep_s3_connection import S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 CONN_ID = "9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b"
 

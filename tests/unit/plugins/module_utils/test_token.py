@@ -70,8 +70,8 @@ def test_access_token_has_the_interface_of_a_resource_class():
     (dict(ims_url="http://ims.example.test"), "ims_url must use https://"),
     (dict(ims_url="ims.example.test"), "ims_url must be an https:// URL"),
     (dict(scopes=[]), "scopes must name at least one OAuth scope."),
-    (dict(timeout=0), "timeout must be a positive number of seconds, got 0."),
-    (dict(retries=-1), "retries must be 0 or more, got -1."),
+    (dict(timeout=0), "timeout must be a number of seconds from 1 to 3600, got 0."),
+    (dict(retries=-1), "retries must be a number from 0 to 20, got -1."),
 ])
 def test_invalid_input_fails_before_any_request(api, overrides, message):
     with pytest.raises(AepValidationError) as info:
@@ -191,7 +191,7 @@ def test_unreachable_ims_is_said_so_after_the_retries(api):
         run_token(params(retries=2))
 
     assert info.value.msg == (
-        "Adobe IMS could not be reached for an access token: POST /ims/token/v3 failed: could not connect or the "
-        "connection was dropped (https://ims.example.test) after 3 attempts.")
+        "Adobe IMS could not be reached for an access token: POST /ims/token/v3 failed: could not connect to "
+        "https://ims.example.test, or the connection was dropped (after 3 attempts).")
     assert len(api.delays) == 2
     assert_hidden(repr(info.value.fail_kwargs()))

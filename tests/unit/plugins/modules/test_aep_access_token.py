@@ -161,8 +161,8 @@ def test_unreachable_ims_fails_clearly(run_module, no_sleep):
     result = run_module(module, args(retries=2))
 
     assert result["msg"] == ("Adobe IMS could not be reached for an access token: POST /ims/token/v3 failed: could "
-                             "not connect or the connection was dropped (https://ims-na1.adobelogin.com) after 3 "
-                             "attempts.")
+                             "not connect to https://ims-na1.adobelogin.com, or the connection was dropped (after 3 "
+                             "attempts).")
     assert len(no_sleep) == 2
     assert CLIENT_SECRET not in json.dumps(result)
 

@@ -84,7 +84,7 @@ def fake_http(no_sleep):
     (dict(update_credentials="always", s3_secret_key=None),
      "auth_type access_key needs s3_secret_key when update_credentials is always."),
     (dict(platform_url="http://platform.example.com"), "platform_url must use https://"),
-    (dict(timeout=0), "timeout must be a positive number"),
+    (dict(timeout=0), "timeout must be a number of seconds"),
 ])
 def test_invalid_input_fails_before_any_request(run_module, overrides, message):
     result = run_module(module, args(**overrides))

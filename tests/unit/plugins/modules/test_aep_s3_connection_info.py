@@ -7,7 +7,7 @@ import responses
 from responses import matchers
 
 from ansible_collections.aep.platform.plugins.modules import aep_s3_connection_info as module
-from ansible_collections.aep.platform.plugins.modules.aep_s3_connection import S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 BASE = "https://platform.adobe.io/data/foundation/flowservice"
 SPEC_ID = "ecadc60c-7455-4d87-84dc-2a0e293d997b"
