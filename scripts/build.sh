@@ -27,14 +27,20 @@ if grep -E "$dev_only" "$work/files" >"$work/bad"; then
   status=1
 fi
 # Ignored by git: generated or local files.
-if (cd "$aep_root" && git check-ignore --no-index --stdin <"$work/files") >"$work/ignored"; then
+rc=0
+(cd "$aep_root" && git check-ignore --no-index --stdin <"$work/files") >"$work/ignored" || rc=$?
+if [ "$rc" -gt 1 ]; then
+  echo "FAIL: git check-ignore failed ($rc)" >&2
+  status=1
+elif [ -s "$work/ignored" ]; then
   echo "FAIL: files that git ignores (generated or local) in the tarball:" >&2
   sed 's/^/  /' "$work/ignored" >&2
   status=1
 fi
 # Collection content that must ship.
 (cd "$aep_root" && git ls-files -co --exclude-standard -- plugins roles playbooks meta) | sort >"$work/content"
-if comm -23 "$work/content" "$work/files" | grep -v '/__pycache__/' >"$work/missing"; then
+comm -23 "$work/content" "$work/files" >"$work/missing"
+if [ -s "$work/missing" ]; then
   echo "FAIL: collection content missing from the tarball:" >&2
   sed 's/^/  /' "$work/missing" >&2
   status=1
