@@ -136,15 +136,20 @@ def validate_common(params):
         raise AepValidationError("scopes must name at least one OAuth scope.")
 
 
+def build_transport(params):
+    """The HTTP transport (session, timeout, TLS, retries) for the validated shared options."""
+    return HttpTransport(
+        timeout=params["timeout"],
+        validate_certs=params["validate_certs"],
+        ca_path=params.get("ca_path"),
+        retries=params["retries"],
+    )
+
+
 def build_client(params, transport=None):
     """A Flow Service client for the validated shared options."""
     if transport is None:
-        transport = HttpTransport(
-            timeout=params["timeout"],
-            validate_certs=params["validate_certs"],
-            ca_path=params.get("ca_path"),
-            retries=params["retries"],
-        )
+        transport = build_transport(params)
     token_provider = TokenProvider(
         transport,
         access_token=params.get("access_token"),

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import (
     AepValidationError,
+    aep_argument_spec,
+    build_transport,
     check_transport_options,
     check_url,
-    aep_argument_spec,
 )
 from ansible_collections.aep.platform.plugins.module_utils._auth import request_access_token
-from ansible_collections.aep.platform.plugins.module_utils._client import HttpTransport
 
 TOKEN_CREDENTIALS_MISSING = (
     "aep_access_token asks Adobe IMS for a new token and needs client_id and client_secret "
@@ -76,15 +76,6 @@ class AccessToken:
             expires_in=reply["expires_in"],
             expires_at=reply["expires_at"],
         )
-
-
-def build_transport(params):
-    return HttpTransport(
-        timeout=params["timeout"],
-        validate_certs=params["validate_certs"],
-        ca_path=params.get("ca_path"),
-        retries=params["retries"],
-    )
 
 
 def run_token(params, check_mode=False, diff=False, transport=None):

@@ -36,12 +36,28 @@ FORCE_MODULE_VAR = "aep_force_module"
 
 
 class AepModuleAction(ActionBase):
-    """Run a resource module in-process on the controller, or as a module elsewhere.
+    """Run a module in-process on the controller, or as a module elsewhere.
 
-    Subclasses set ``resource_class`` (what ``run_module`` in the module is given).
+    Subclasses of a resource module set ``resource_class`` (what ``run_module``
+    in the module is given); another module overrides the three hooks below
+    with what its ``main()`` uses.
     """
 
     resource_class = None
+
+    def argument_spec(self):
+        return module_argument_spec(self.resource_class)
+
+    def validator_kwargs(self):
+        return {"required_one_of": self.resource_class.required_one_of}
+
+    def run_logic(self, params, check_mode, diff):
+        """The module's logic: a result dict, or AepError."""
+        return run_resource(self.resource_class, params, check_mode=check_mode, diff=diff)
+
+    def returned_on_purpose(self, result):
+        """Values the module returns on purpose although they could equal a no_log option's value."""
+        return ()
     _supports_check_mode = True
     _supports_async = True
 
@@ -120,12 +136,10 @@ class AepModuleAction(ActionBase):
         return self._task.resolved_action or self._task.action
 
     def _run_in_process(self):
-        resource_class = self.resource_class
-        argument_spec = module_argument_spec(resource_class)
+        argument_spec = self.argument_spec()
         args = self._apply_env_fallbacks(argument_spec, self._task.args)
-        validator = ArgumentSpecValidator(argument_spec, required_one_of=resource_class.required_one_of)
-        validated = validator.validate(args)
-        no_log_values = validated._no_log_values
+        validated = ArgumentSpecValidator(argument_spec, **self.validator_kwargs()).validate(args)
+        no_log_values = set(validated._no_log_values)
         params = validated.validated_parameters
 
         if validated.error_messages:
@@ -136,11 +150,12 @@ class AepModuleAction(ActionBase):
             return self._finish({"failed": True, "msg": msg}, params, no_log_values)
 
         try:
-            result = run_resource(resource_class, params, check_mode=bool(self._task.check_mode),
-                                  diff=bool(self._task.diff))
+            result = self.run_logic(params, bool(self._task.check_mode), bool(self._task.diff))
         except AepError as exc:
             result = exc.fail_kwargs()
             result["failed"] = True
+        else:
+            no_log_values.difference_update(self.returned_on_purpose(result))
         return self._finish(result, params, no_log_values)
 
     @staticmethod

@@ -4,7 +4,7 @@ import json
 import re
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-VOLATILE_KEYS = {"createdAt", "updatedAt", "created_at", "updated_at"}
+VOLATILE_KEYS = {"createdAt", "updatedAt", "created_at", "updated_at", "access_token", "expires_at"}
 
 
 def _normalise(results):
@@ -41,8 +41,9 @@ def test_both_paths_give_identical_results(ansible_default, emulator, emulator_v
     module, module_run = _run(ansible_default, emulator, emulator_vars, tmp_path, force_module=True)
 
     # Each path really ran as claimed: only the module path ships a module to the host.
-    assert "AnsiballZ_aep_s3_connection" not in in_process_run.output
-    assert "AnsiballZ_aep_s3_connection" in module_run.output
+    for name in ("aep_s3_connection", "aep_access_token"):
+        assert "AnsiballZ_%s" % name not in in_process_run.output
+        assert "AnsiballZ_%s" % name in module_run.output
 
     assert set(in_process) == set(module)
     for scenario in in_process:
@@ -58,6 +59,8 @@ def test_both_paths_give_identical_results(ansible_default, emulator, emulator_v
     assert "Adobe IMS refused the token request" in in_process["refused"]["msg"]
     assert "is used by a dataflow" in in_process["in_use"]["msg"]
     assert in_process["delete"]["changed"] and not in_process["delete"]["failed"]
+    assert in_process["token"]["access_token"] and in_process["token"]["changed"] is False
+    assert in_process["token_refused"]["failed"] and "invalid_client" in in_process["token_refused"]["msg"]
     # no_log values are masked alike in what -vvv shows (the invocation) and never appear at all.
     for run in (in_process_run, module_run):
         assert '"client_secret": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' in run.output

@@ -148,8 +148,8 @@ def test_the_options_make_the_transport(api, monkeypatch):
         made.append(kwargs)
         return real(**kwargs)
 
-    from ansible_collections.aep.platform.plugins.module_utils import _token
-    monkeypatch.setattr(_token, "HttpTransport", spy)
+    from ansible_collections.aep.platform.plugins.module_utils import _arguments
+    monkeypatch.setattr(_arguments, "HttpTransport", spy)
     add_token(api)
 
     run_token(params(timeout=7, retries=1, validate_certs=False, ca_path="/etc/ca.pem"))
