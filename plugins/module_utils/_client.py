@@ -339,7 +339,7 @@ def _ssl_reason(exc):
     text = str(exc)
     start = text.find("certificate verify failed")
     if start >= 0:
-        text = text[start:].split(" (_ssl.c")[0]
+        text = text[start:].split(" (_ssl.c", maxsplit=1)[0]
     return _clip(text, 160)
 
 
@@ -449,8 +449,7 @@ class FlowServiceClient:
                 raise AepApiError("GET", display_path, response.status_code,
                                   message="the reply's 'items' are not all objects",
                                   request_id=response.headers.get("x-request-id"))
-            for item in items:
-                yield item
+            yield from items
             links = data.get("_links")
             next_link = links.get("next") if isinstance(links, dict) else None
             href = next_link.get("href") if isinstance(next_link, dict) else None
@@ -482,4 +481,3 @@ class FlowServiceClient:
         if href.startswith(FLOW_SERVICE_PATH + "/"):
             return urljoin(self.origin + "/", href.lstrip("/"))
         return self.base_url + "/" + href.lstrip("/")
-

@@ -48,8 +48,13 @@ def run_module(resource_class):
                            required_one_of=resource_class.required_one_of)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    result = error = None
     try:
         result = run_resource(resource_class, module.params, check_mode=module.check_mode, diff=module._diff)
     except AepError as exc:
-        module.fail_json(**exc.fail_kwargs())
+        error = exc
+    if error is not None:
+        # Outside the except block: the message says everything, and older cores would attach our
+        # internal traceback to the result at -vvv, which the in-process path does not do.
+        module.fail_json(**error.fail_kwargs())
     module.exit_json(**result)

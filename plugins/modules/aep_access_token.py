@@ -173,10 +173,14 @@ def main():
     module = AnsibleModule(argument_spec=token_argument_spec(), supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    result = error = None
     try:
         result = run_token(module.params, check_mode=module.check_mode, diff=module._diff)
     except AepError as exc:
-        module.fail_json(**exc.fail_kwargs())
+        error = exc
+    if error is not None:
+        # Outside the except block, as in module_utils/_module.py's run_module.
+        module.fail_json(**error.fail_kwargs())
     # The token is returned on purpose: should IMS hand back the token given as access_token (a no_log
     # option), exit_json must not mask it as it masks that option.
     module.no_log_values.discard(result["access_token"])

@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ansible import constants as C
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
@@ -72,7 +74,7 @@ class AepModuleAction(ActionBase):
             if not wrap_async:
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
-        result.update(self._run_in_process())
+        result.update(self._run_in_process(task_vars))
         return result
 
     # Which host ----------------------------------------------------------------
@@ -135,7 +137,7 @@ class AepModuleAction(ActionBase):
     def _module_name(self):
         return self._task.resolved_action or self._task.action
 
-    def _run_in_process(self):
+    def _run_in_process(self, task_vars):
         argument_spec = self.argument_spec()
         args = self._apply_env_fallbacks(argument_spec, self._task.args)
         validated = ArgumentSpecValidator(argument_spec, **self.validator_kwargs()).validate(args)
@@ -147,7 +149,7 @@ class AepModuleAction(ActionBase):
             msg = validated.errors.msg
             if isinstance(error, UnsupportedError):
                 msg = "Unsupported parameters for (%s) module: %s" % (self._module_name(), msg)
-            return self._finish({"failed": True, "msg": msg}, params, no_log_values)
+            return self._finish({"failed": True, "msg": msg}, params, no_log_values, task_vars)
 
         try:
             result = self.run_logic(params, bool(self._task.check_mode), bool(self._task.diff))
@@ -156,13 +158,21 @@ class AepModuleAction(ActionBase):
             result["failed"] = True
         else:
             no_log_values.difference_update(self.returned_on_purpose(result))
-        return self._finish(result, params, no_log_values)
+        return self._finish(result, params, no_log_values, task_vars)
 
     @staticmethod
-    def _finish(result, params, no_log_values):
+    def _inject_invocation(task_vars):
+        """Whether AnsibleModule would add ``invocation`` to the result on this core."""
+        try:
+            return bool(C.config.get_config_value("INJECT_INVOCATION", variables=task_vars))
+        except AnsibleError:
+            return True  # cores before the INJECT_INVOCATION setting always add it
+
+    def _finish(self, result, params, no_log_values, task_vars):
         """Shape the result exactly as AnsibleModule.exit_json/fail_json would."""
         result = dict(result)
-        result.setdefault("invocation", {"module_args": params})
+        if self._inject_invocation(task_vars):
+            result.setdefault("invocation", {"module_args": params})
         preserved = {key: value for key, value in result.items() if value is None or isinstance(value, bool)}
         result = remove_values(result, no_log_values)
         result.update(preserved)

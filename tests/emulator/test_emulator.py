@@ -335,11 +335,11 @@ def test_count_and_limit(api, emu):
 def test_orderby(api, emu):
     for name in ("b", "d", "a", "e", "c", "g", "f"):
         api.create(name=name)
-    items, _ = api.list_all({"orderby": "name", "limit": "3"})
+    items, _unused = api.list_all({"orderby": "name", "limit": "3"})
     assert [i["name"] for i in items] == list("abcdefg")
-    items, _ = api.list_all({"orderby": "-name", "limit": "3"})
+    items, _unused = api.list_all({"orderby": "-name", "limit": "3"})
     assert [i["name"] for i in items] == list("gfedcba")
-    items, _ = api.list_all({"orderby": "-createdAt", "limit": "2"})
+    items, _unused = api.list_all({"orderby": "-createdAt", "limit": "2"})
     assert [i["name"] for i in items] == ["f", "g", "c", "e", "a", "d", "b"]
     assert_flow_error(api.request("GET", "/connections", params={"orderby": "auth"}), "1400-400")
 
@@ -518,7 +518,7 @@ def test_status_faults(api, emu):
                          "path": "/connections", "count": 2},
                         {"kind": "status", "status": 503, "path": "/connections"})
     assert [f["count"] for f in queued] == [2, 1]
-    for _ in range(2):
+    for _unused in range(2):
         resp = api.request("GET", "/connections")
         assert_gateway_error(resp, 429, "429050")
         assert resp.headers["Retry-After"] == "2"
@@ -632,7 +632,7 @@ def test_control_endpoints_over_http(api, emu):
     # Deep pages stay cheap.
     start = time.monotonic()
     page = api.request("GET", "/connections", params={"limit": "100"}).json()
-    for _ in range(20):
+    for _unused in range(20):
         page = api.url_request("GET", emu.api_url + page["_links"]["next"]["href"]).json()
     assert page["items"][0]["name"] == "bulk-2001"
     assert time.monotonic() - start < 3
@@ -668,7 +668,7 @@ def test_keep_alive(emu):
     conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
     headers = {"Authorization": "Bearer " + DEFAULT_ACCESS_TOKEN, "x-api-key": DEFAULT_CLIENT_ID,
                "x-gw-ims-org-id": ORG, "x-sandbox-name": "prod"}
-    for _ in range(3):
+    for _unused in range(3):
         conn.request("GET", BASE_PATH + "/connections", headers=headers)
         resp = conn.getresponse()
         assert resp.status == 200 and json.loads(resp.read()) == {"items": [], "_links": {}}

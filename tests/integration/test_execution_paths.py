@@ -62,7 +62,11 @@ def test_both_paths_give_identical_results(ansible_default, emulator, emulator_v
     assert in_process["token"]["access_token"] and in_process["token"]["changed"] is False
     assert in_process["token_refused"]["failed"] and "invalid_client" in in_process["token_refused"]["msg"]
     # no_log values are masked alike in what -vvv shows (the invocation) and never appear at all.
+    # (ansible-core >= 2.21 shows the invocation only when INJECT_INVOCATION is set: then in neither.)
+    injects_invocation = '"invocation"' in module_run.output
+    assert ('"invocation"' in in_process_run.output) is injects_invocation
     for run in (in_process_run, module_run):
-        assert '"client_secret": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' in run.output
+        if injects_invocation:
+            assert '"client_secret": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' in run.output
         assert "parity-secret" not in run.output and "parity-session" not in run.output
     assert "parity-secret" not in json.dumps(in_process)

@@ -35,7 +35,7 @@ def cell(value):
 
 def table(headers, rows):
     """A Markdown table."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _unused in headers) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(cell(value) for value in row) + " |")
     return "\n".join(lines) + "\n"

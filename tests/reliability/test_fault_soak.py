@@ -67,7 +67,7 @@ class RandomFaults(FaultQueue):
             one_connection_write = method.upper() in ("PATCH", "DELETE") and path.startswith("/connections/")
             choices = [(weight, spec) for weight, spec in self.mix
                        if spec["kind"] != "concurrent_update" or one_connection_write]
-            spec = self.rng.choices([spec for _, spec in choices], weights=[weight for weight, _ in choices])[0]
+            spec = self.rng.choices([spec for _unused, spec in choices], weights=[weight for weight, _unused in choices])[0]
         return normalize(spec)
 
 
@@ -212,7 +212,7 @@ class Soak:
 
 
 def _journal_figures(journal, plan):
-    api = [entry for entry in journal]
+    api = list(journal)
     faults = collections.Counter(fault_label(entry) for entry in api if entry["fault"])
     minimum = sum(MINIMUM_REQUESTS[op["kind"]] for op in plan)
     return {

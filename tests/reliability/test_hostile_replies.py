@@ -46,7 +46,7 @@ class RawHandler(socketserver.StreamRequestHandler):
             line = self.rfile.readline()
             if line in (b"\r\n", b"\n", b""):
                 break
-            name, _, value = line.decode("latin-1").partition(":")
+            name, _unused, value = line.decode("latin-1").partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value.strip())
         if length:
@@ -142,7 +142,7 @@ def _endless_chunks(limit=64 * 1024 * 1024):
     def write(wfile):
         wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
         chunk = b" " * (1024 * 1024)
-        for _ in range(limit // len(chunk)):
+        for _unused in range(limit // len(chunk)):
             wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         wfile.write(b"0\r\n\r\n")
 

@@ -181,7 +181,7 @@ def test_secret_markers_through_ansible_playbook(make_ansible, tmp_path, results
     checks, found = _leaks(places, markers)
     _FIGURES["playbook %s" % path] = {
         "checks": checks, "leaks": len(found),
-        "rows": [("ansible-playbook, %s" % path, place, len(markers), sum(1 for _, p in found if p == place))
+        "rows": [("ansible-playbook, %s" % path, place, len(markers), sum(1 for _unused, p in found if p == place))
                  for place in places],
     }
     _write(results)
@@ -266,7 +266,7 @@ def test_secret_markers_in_exception_text(results, no_backoff, loopback_only):
         "checks": checks, "leaks": len(found),
         "rows": [("run_resource in-process (%d paths, %d failures, %.1f s)" % (
             len(paths), failures, time.monotonic() - start), place, len(markers),
-            sum(1 for _, p in found if p == place)) for place in places],
+            sum(1 for _unused, p in found if p == place)) for place in places],
     }
     _write(results)
     assert failures == len(paths) - 3, texts["results (diff included)"]
@@ -306,7 +306,7 @@ def test_secret_markers_from_environment(make_ansible, tmp_path, results, path):
     task_leaks = sorted({place for place, text in places.items() if task in text})
     _FIGURES["playbook %s, environment" % path] = {
         "checks": checks, "leaks": len(found),
-        "rows": [("environment variables, %s" % path, place, len(markers), sum(1 for _, p in found if p == place))
+        "rows": [("environment variables, %s" % path, place, len(markers), sum(1 for _unused, p in found if p == place))
                  for place in places] + [(
                      "task `environment:` AEP_ACCESS_TOKEN, %s (not counted: Ansible's own output)" % path,
                      ", ".join(places), 1, "shown in: %s" % ", ".join(task_leaks) if task_leaks else 0)],

@@ -60,7 +60,7 @@ def main(argv=None) -> int:
                         verbose=args.verbose)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, lambda *_unused: stopping.set())
 
     emulator.start()
     try:

@@ -34,7 +34,7 @@ def redact_headers(headers: Any) -> Dict[str, str]:
 
 def redact_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
-    if not any(k in _SECRET_QUERY_KEYS for k, _ in pairs):
+    if not any(k in _SECRET_QUERY_KEYS for k, _unused in pairs):
         return query  # keep the raw string byte for byte when nothing is secret
     return urlencode([(k, REDACTED if k in _SECRET_QUERY_KEYS else v) for k, v in pairs], safe="*")
 

@@ -381,7 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = (headers.get("Authorization") or "").strip()
         if not authorization:
             raise gateway_error(403, "403010", "Oauth token is missing.")
-        scheme, _, token = authorization.partition(" ")
+        scheme, _unused, token = authorization.partition(" ")
         actor = self.backend.tokens.subject(token.strip()) if scheme.lower() == "bearer" else None
         if actor is None:
             raise gateway_error(401, "401013", "Oauth token is not valid")

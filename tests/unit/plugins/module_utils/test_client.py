@@ -49,7 +49,7 @@ def test_retryable_status_is_retried_until_success(api, status):
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_retryable_status_gives_up_after_retries(api, status):
-    for _ in range(3):
+    for _unused in range(3):
         api.add("GET", "/connections", status=status, json=api.flow_error("1103-503", "busy", status=status))
 
     with pytest.raises(AepApiError) as info:
@@ -71,7 +71,7 @@ def test_retryable_status_gives_up_after_retries(api, status):
      "could not connect to https://platform.example.test within 7 s"),
 ])
 def test_connection_failures_are_retried_then_reported(api, exc, reason):
-    for _ in range(3):
+    for _unused in range(3):
         api.add("GET", "/connections", body=exc)
 
     with pytest.raises(AepError) as info:
@@ -124,7 +124,7 @@ def test_non_idempotent_request_is_sent_once(api, answer):
 
 @pytest.mark.parametrize("rand, factor", [(lambda: 0.0, 0.5), (lambda: 0.5, 0.75), (lambda: 1.0, 1.0)])
 def test_backoff_grows_exponentially_with_equal_jitter_and_a_cap(api, rand, factor):
-    for _ in range(9):
+    for _unused in range(9):
         api.add("GET", "/connections", status=500)
 
     with pytest.raises(AepApiError):
@@ -137,7 +137,7 @@ def test_backoff_grows_exponentially_with_equal_jitter_and_a_cap(api, rand, fact
 
 def test_default_jitter_stays_within_bounds_and_varies(api):
     random.seed(1234)
-    for _ in range(9):
+    for _unused in range(9):
         api.add("GET", "/connections", status=502)
 
     with pytest.raises(AepApiError):
@@ -565,7 +565,7 @@ def test_create_posts_again_when_recover_finds_nothing(api):
 
 
 def test_create_gives_up_after_retries(api):
-    for _ in range(3):
+    for _unused in range(3):
         api.add("POST", "/connections", status=500, json=api.flow_error("1103-503", "unavailable", status=500))
     recover = Recover(None, None)
 

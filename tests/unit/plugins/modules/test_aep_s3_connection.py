@@ -163,8 +163,8 @@ def test_create_iam_role(run_module):
     responses.get(BASE + "/connections", json=list_reply())
     post = responses.post(BASE + "/connections", status=201, json={"id": CONN_ID, "etag": '"e"'})
     run_module(module, args(auth_type="iam_role", bucket_name="my-bucket", s3_access_key=None, s3_secret_key=None))
-    assert json.loads(post.calls[0].request.body)["auth"] == {"specName": "IAMRole Based",
-                                                             "params": {"bucketName": "my-bucket"}}
+    assert json.loads(post.calls[0].request.body)["auth"] == {
+        "specName": "IAMRole Based", "params": {"bucketName": "my-bucket"}}
 
 
 def test_create_with_session_token(run_module):
