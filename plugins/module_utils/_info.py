@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
-from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError
+from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
 from ansible_collections.aep.platform.plugins.module_utils._resource import FlowServiceResource
 
 # Epoch-millisecond fields of a Flow Service item, and the ISO 8601 field added beside each.
@@ -92,7 +92,11 @@ class ConnectionInfo:
                 return []
             raise
         items = data.get("items") if isinstance(data, dict) else None
-        return [item for item in items or [] if self.resource.belongs(item)]
+        if not isinstance(items, list):
+            return []
+        if not all(isinstance(item, dict) for item in items):
+            raise AepError("GET %s/%s: the reply's item is not an object." % (self.resource.path, ident))
+        return [item for item in items if self.resource.belongs(item)]
 
     def by_name(self, name=None):
         """Every connection of this kind, or those named exactly ``name``, across all pages."""

@@ -19,11 +19,16 @@ description:
   - With O(test_connection=true), also asks Platform to test each connection with its stored credentials.
   - Never changes anything.
 author:
-  - aep.platform contributors
+  - aep.platform contributors (@aep-platform)
 extends_documentation_fragment:
   - aep.platform.aep
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
+  action_group:
+    support: full
+    membership:
+      - aep.platform.aep
   check_mode:
     support: full
     details: The module only reads (every request is a GET), so it runs in check mode as it does otherwise.
@@ -216,29 +221,11 @@ error:
 
 from ansible_collections.aep.platform.plugins.module_utils._info import ConnectionInfo
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module
-from ansible_collections.aep.platform.plugins.module_utils._resource import AuthType, BaseConnection
-
-
-class S3Connections(BaseConnection):
-    """What listing needs of Amazon S3's declaration: spec id, auth type names, secret parameters.
-
-    The same facts as ``S3Connection`` in aep_s3_connection.py, which a module cannot import.
-    """
-
-    kind = "S3 connection"
-    connection_spec_id = "ecadc60c-7455-4d87-84dc-2a0e293d997b"
-    auth_types = {
-        "access_key": AuthType(
-            "Access Key",
-            params={"s3_access_key": "s3AccessKey", "s3_secret_key": "s3SecretKey",
-                    "s3_session_token": "s3SessionToken"},
-            secrets=("s3_access_key", "s3_secret_key", "s3_session_token")),
-        "iam_role": AuthType("IAMRole Based", params={}),
-    }
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 
 class S3ConnectionInfo(ConnectionInfo):
-    resource_class = S3Connections
+    resource_class = S3Connection
 
 
 def main():

@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError, aep_argument_spec
-from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError
+from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
 from ansible_collections.aep.platform.plugins.module_utils._info import ConnectionInfo, iso8601
 from ansible_collections.aep.platform.plugins.module_utils._module import module_argument_spec, run_resource
 from ansible_collections.aep.platform.plugins.module_utils._resource import AuthType, BaseConnection
@@ -130,3 +130,16 @@ def test_run_resource_runs_the_listing_like_a_resource(api):
     assert [c["id"] for c in result["connections"]] == [CONN_ID]
     assert "diff" not in result
     assert api.methods() == ["GET"]
+
+
+@pytest.mark.parametrize("reply", [{"items": {"id": CONN_ID}}, {"items": None}, ["not", "an", "object"]])
+def test_by_id_reads_a_reply_without_an_items_list_as_no_connection(api, reply):
+    api.add("GET", "/connections/" + CONN_ID, json=reply)
+    assert info(api, id=CONN_ID).run()["connections"] == []
+
+
+def test_by_id_refuses_items_that_are_not_objects(api):
+    api.add("GET", "/connections/" + CONN_ID, json={"items": ["not-an-object"]})
+    with pytest.raises(AepError) as raised:
+        info(api, id=CONN_ID).run()
+    assert raised.value.msg == "GET /connections/%s: the reply's item is not an object." % CONN_ID

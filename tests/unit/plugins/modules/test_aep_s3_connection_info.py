@@ -7,7 +7,6 @@ import responses
 from responses import matchers
 
 from ansible_collections.aep.platform.plugins.modules import aep_s3_connection_info as module
-from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 BASE = "https://platform.adobe.io/data/foundation/flowservice"
 SPEC_ID = "ecadc60c-7455-4d87-84dc-2a0e293d997b"
@@ -52,22 +51,12 @@ def http(no_sleep):
         yield mock
 
 
-def test_the_s3_facts_agree_with_the_s3_module():
-    """The info module repeats S3's spec id, auth spec names and secrets (a module cannot import another)."""
-    info = module.S3Connections
-    assert info.connection_spec_id == S3Connection.connection_spec_id
-    assert {name: auth.spec_name for name, auth in info.auth_types.items()} == {
-        name: auth.spec_name for name, auth in S3Connection.auth_types.items()}
-    assert info.secret_keys() == S3Connection.secret_keys()
-    assert info.kind == S3Connection.kind
-
-
 def test_lists_every_page_on_the_server_filter_without_secrets(http, run_module):
     first = http.get(BASE + "/connections", json=page(item(), item(OTHER_ID, "b"), next_token="p2"),
-                          match=[matchers.query_param_matcher({"property": "connectionSpec.id==" + SPEC_ID})])
+                     match=[matchers.query_param_matcher({"property": "connectionSpec.id==" + SPEC_ID})])
     second = http.get(BASE + "/connections", json=page(item(THIRD_ID, "c", spec_name="IAMRole Based",
-                                                                 bucketName="acme")),
-                           match=[matchers.query_param_matcher({"continuationToken": "p2"})])
+                                                            bucketName="acme")),
+                      match=[matchers.query_param_matcher({"continuationToken": "p2"})])
 
     result = run_module(module, args())
 
@@ -107,8 +96,8 @@ def test_connections_of_other_specs_are_left_out(http, run_module):
 
 def test_by_name_filters_on_the_server_and_returns_every_exact_match(http, run_module):
     lookup = http.get(BASE + "/connections", json=page(item(), item(OTHER_ID, "landing-2"), item(THIRD_ID)),
-                           match=[matchers.query_param_matcher(
-                               {"property": ["connectionSpec.id==" + SPEC_ID, "name==landing"]})])
+                      match=[matchers.query_param_matcher({"property": [
+                          "connectionSpec.id==" + SPEC_ID, "name==landing"]})])
     result = run_module(module, args(name="landing"))
     assert lookup.call_count == 1
     assert [c["id"] for c in result["connections"]] == [CONN_ID, THIRD_ID]
@@ -163,7 +152,7 @@ def test_test_connection_adds_each_result(http, run_module):
 def test_a_test_refused_for_the_whole_run_fails_the_task(http, run_module, status):
     http.get(BASE + "/connections", json=page(item()))
     http.get(BASE + "/connections/%s/test" % CONN_ID, status=status,
-                  json={"error_code": "401013", "message": "Oauth token is not valid"})
+             json={"error_code": "401013", "message": "Oauth token is not valid"})
     result = run_module(module, args(test_connection=True, retries=0))
     assert result["failed"] is True
     assert result["status"] == status
@@ -172,7 +161,7 @@ def test_a_test_refused_for_the_whole_run_fails_the_task(http, run_module, statu
 
 def test_api_errors_fail_with_adobes_code_and_request_id(http, run_module):
     http.get(BASE + "/connections", status=401, headers={"x-request-id": "req-401"},
-                  json={"error_code": "401013", "message": "Oauth token is not valid"})
+             json={"error_code": "401013", "message": "Oauth token is not valid"})
     result = run_module(module, args())
     assert result["failed"] is True
     assert result["msg"] == ("GET /connections failed with HTTP 401 401013: Oauth token is not valid "
@@ -193,4 +182,3 @@ def test_invalid_input_fails_before_any_request(http, run_module, overrides, mes
     assert result["failed"] is True
     assert message in result["msg"]
     assert len(http.calls) == 0
-
