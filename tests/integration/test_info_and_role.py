@@ -1,5 +1,5 @@
-"""aep_s3_connection_info and the playbooks shipped in playbooks/, run with ansible-playbook on the
-installed collection against the emulator.
+"""aep_s3_connection_info, the s3_source_connection role and the playbooks shipped in playbooks/, run with
+ansible-playbook on the installed collection against the emulator.
 
 The playbooks under tests/integration/playbooks hold their own assertions; the collection's playbooks
 (``aep.platform.<name>``) are run as a user runs them, and checked here through the emulator.
@@ -26,6 +26,37 @@ def test_info(ansible, emulator_vars, emulator):
     assert emulator.faults() == []
 
 
+def test_role(ansible, emulator_vars, emulator):
+    ansible.playbook("role.yml", extra_vars=emulator_vars)
+    assert emulator.store(emulator_vars["aep_org_id"], "prod") == []
+    assert emulator.faults() == []
+
+
+def test_role_from_a_job_template_with_an_injected_credential(ansible, emulator, emulator_vars):
+    """Only extra vars and AEP_* variables, as a job template with an aep.platform credential runs it."""
+    org = emulator_vars["aep_org_id"]
+    env = {"AEP_PLATFORM_URL": emulator.url, "AEP_IMS_URL": emulator.url, "AEP_ORG_ID": org,
+           "AEP_CLIENT_ID": emulator.client_id, "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "AEP_SANDBOX_NAME": "dev"}
+    extra_vars = {"s3_source_connection_name": "from-awx", "s3_source_connection_bucket_name": "awx-bucket",
+                  "s3_source_connection_s3_access_key": MARKERS["s3_access_key"],
+                  "s3_source_connection_s3_secret_key": MARKERS["s3_secret_key"],
+                  "s3_source_connection_test": "true"}
+
+    first = ansible.playbook("role_job_template.yml", extra_vars=extra_vars, env=env)
+    second = ansible.playbook("role_job_template.yml", extra_vars=extra_vars, env=env)
+
+    stored = emulator.store(org, "dev")
+    assert [(item["name"], item["auth"]["params"]["bucketName"]) for item in stored] == [("from-awx", "awx-bucket")]
+    assert emulator.store(org, "prod") == []
+    assert (_recap(first.stdout)["changed"], _recap(second.stdout)["changed"]) == (1, 0)
+    token_requests = [entry for entry in emulator.journal() if entry["path"] == "/ims/token/v3"]
+    assert len(token_requests) == 2  # one per run, shared by the ensure and the test of that run
+    tests = [entry for entry in emulator.journal() if entry["path"].endswith("/test")]
+    assert len(tests) == 2
+    for secret in (MARKERS["s3_secret_key"], MARKERS["s3_access_key"], DEFAULT_CLIENT_SECRET):
+        assert secret not in first.output + second.output
+
+
 class CollectionPlaybooks:
     """Runs ``ansible-playbook aep.platform.<name>`` with credentials from a vars file and AEP_* URLs."""
 
@@ -47,7 +78,7 @@ class CollectionPlaybooks:
         cmd += list(args)
         env = self.ansible.environment({"AEP_PLATFORM_URL": self.emulator.url, "AEP_IMS_URL": self.emulator.url})
         completed = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env,
-                                   cwd=str(self.directory), timeout=600)
+                                   cwd=str(self.directory), timeout=600, check=False)
         output = completed.stdout + completed.stderr
         if completed.returncode != expect_rc:
             pytest.fail("%s exited %s, expected %s\n%s" % (name, completed.returncode, expect_rc, output),
@@ -106,7 +137,7 @@ def test_rotate_playbook_never_creates_and_needs_one_match(playbooks, emulator, 
     output = playbooks.run("rotate_s3_session_token", s3_connection_name="pb-missing", expect_rc=2,
                            s3_session_token=NEW_SESSION_TOKEN)
     assert "No S3 connection matches" in output
-    twins = [emulator.seed(org, "prod", count=1, name_prefix="twin-")[0] for _ in range(2)]
+    twins = [emulator.seed(org, "prod", count=1, name_prefix="twin-")[0] for twin in range(2)]
     output = playbooks.run("rotate_s3_session_token", s3_connection_name="twin-1", expect_rc=2,
                            s3_session_token=NEW_SESSION_TOKEN)
     assert "Several S3 connections share the name (%s, %s)" % tuple(twins) in output \
