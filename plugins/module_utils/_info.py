@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
-from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
+from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError
 from ansible_collections.aep.platform.plugins.module_utils._resource import FlowServiceResource
 
 # Epoch-millisecond fields of a Flow Service item, and the ISO 8601 field added beside each.
@@ -85,33 +85,17 @@ class ConnectionInfo:
 
     def by_id(self, ident):
         """The connection with this id, as a list of one; empty when there is none of this kind."""
-        try:
-            data = self.client.get("%s/%s" % (self.resource.path, ident))
-        except AepApiError as exc:
-            if exc.status == 404:
-                return []
-            raise
-        items = data.get("items") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            return []
-        if not all(isinstance(item, dict) for item in items):
-            raise AepError("GET %s/%s: the reply's item is not an object." % (self.resource.path, ident))
-        return [item for item in items if self.resource.belongs(item)]
+        item = self.resource.fetch_by_id(ident)
+        return [item] if item is not None and self.resource.belongs(item) else []
 
     def by_name(self, name=None):
         """Every connection of this kind, or those named exactly ``name``, across all pages."""
-        filters = list(self.resource.list_filters())
-        # As in the resource's look-up: a comma in a filter value means "any of"
-        # on the server, so such a name is matched on the client only.
-        if name is not None and "," not in name:
-            filters.append("name==%s" % name)
-        return [item for item in self.client.paginate(self.resource.path, params={"property": filters})
-                if self.resource.belongs(item) and (name is None or item.get("name") == name)]
+        return self.resource.find_all(name)
 
     def describe(self, item):
         """The item without secrets, with its auth type's option name and ISO 8601 times."""
         described = self.resource.public(item)
-        described["auth_type"] = self.resource._auth_type_name_of(item)
+        described["auth_type"] = self.resource.auth_type_name_of(item)
         for epoch_field, iso_field in TIME_FIELDS:
             described[iso_field] = iso8601(item.get(epoch_field))
         return described

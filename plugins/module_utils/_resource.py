@@ -127,7 +127,8 @@ class FlowServiceResource:
             return "%s '%s' (%s)" % (self.kind, name, ident)
         return "%s '%s'" % (self.kind, name or ident)
 
-    def get_by_id(self, ident):
+    def fetch_by_id(self, ident):
+        """The item with this id, of whatever kind, or None when there is none."""
         try:
             data = self.client.get("%s/%s" % (self.path, ident))
         except AepApiError as exc:
@@ -140,20 +141,28 @@ class FlowServiceResource:
         item = items[0]
         if not isinstance(item, dict):
             raise AepError("GET %s/%s: the reply's item is not an object." % (self.path, ident))
-        if not self.belongs(item):
+        return item
+
+    def get_by_id(self, ident):
+        item = self.fetch_by_id(ident)
+        if item is not None and not self.belongs(item):
             raise AepError("Connection %s exists but is not an %s; refusing to manage it with this module."
                            % (ident, self.kind))
         return item
 
-    def find_by_name(self, name):
+    def find_all(self, name=None):
+        """Every item of this kind, or those named exactly ``name``, across all pages."""
         filters = list(self.list_filters())
         # The server reads a comma in a filter value as "any of", so a name with
         # a comma cannot be filtered on the server; the name is always compared
         # exactly here.
-        if "," not in name:
+        if name is not None and "," not in name:
             filters.append("name==%s" % name)
-        matches = [item for item in self.client.paginate(self.path, params={"property": filters})
-                   if item.get("name") == name and self.belongs(item)]
+        return [item for item in self.client.paginate(self.path, params={"property": filters})
+                if self.belongs(item) and (name is None or item.get("name") == name)]
+
+    def find_by_name(self, name):
+        matches = self.find_all(name)
         if len(matches) > 1:
             raise AepError(
                 "%d %ss are named '%s' in sandbox '%s': %s. Names are not unique in Adobe Experience Platform; "
@@ -361,7 +370,7 @@ class BaseConnection(FlowServiceResource):
     def belongs(self, item):
         return as_dict(item.get("connectionSpec")).get("id") == self.connection_spec_id
 
-    def _auth_type_name_of(self, item):
+    def auth_type_name_of(self, item):
         spec_name = as_dict(item.get("auth")).get("specName")
         for option_value, auth_type in self.auth_types.items():
             if auth_type.spec_name == spec_name:
@@ -402,7 +411,7 @@ class BaseConnection(FlowServiceResource):
 
     def _auth_operations(self, current):
         current_auth = as_dict(current.get("auth"))
-        current_type = self._auth_type_name_of(current)
+        current_type = self.auth_type_name_of(current)
         wanted_type = self.params.get("auth_type")
         if self.params.get("update_credentials") == "always":
             wanted = self._auth_body()
@@ -449,7 +458,7 @@ class BaseConnection(FlowServiceResource):
         return {
             "name": item.get("name"),
             "description": item.get("description", ""),
-            "auth_type": self._auth_type_name_of(item),
+            "auth_type": self.auth_type_name_of(item),
             "params": {key: value for key, value in sorted(as_dict(auth.get("params")).items())
                        if key not in secret_keys},
         }

@@ -14,6 +14,7 @@ import re
 from urllib.parse import urlsplit
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError, shown
+from ansible_collections.aep.platform.plugins.module_utils._info import ConnectionInfo
 from ansible_collections.aep.platform.plugins.module_utils._resource import AuthType, BaseConnection
 
 S3_CONNECTION_SPEC_ID = "ecadc60c-7455-4d87-84dc-2a0e293d997b"
@@ -87,3 +88,7 @@ class S3Connection(BaseConnection):
                     "service_url must be an https:// URL such as https://s3.eu-west-1.amazonaws.com, got %s."
                     % shown(service_url))
         super().validate_params(params)
+
+
+class S3ConnectionInfo(ConnectionInfo):
+    resource_class = S3Connection

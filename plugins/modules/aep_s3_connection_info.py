@@ -24,7 +24,20 @@ extends_documentation_fragment:
   - aep.platform.aep
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details:
+      - An action plugin of the same name runs the module's code inside Ansible on the controller when the
+        task runs there (local connection, or C(delegate_to=localhost)) with the controller's Python.
+      - With C(become), C(async), another interpreter, or the variable C(aep_force_module=true), and on
+        any other host, the module runs as usual.
+  async:
+    support: full
+    details: The task then runs as a module.
+  bypass_host_loop:
+    support: none
   action_group:
     support: full
     membership:
@@ -219,13 +232,8 @@ error:
       returned: always
 """
 
-from ansible_collections.aep.platform.plugins.module_utils._info import ConnectionInfo
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module
-from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
-
-
-class S3ConnectionInfo(ConnectionInfo):
-    resource_class = S3Connection
+from ansible_collections.aep.platform.plugins.module_utils._s3 import S3ConnectionInfo
 
 
 def main():

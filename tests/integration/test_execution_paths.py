@@ -41,7 +41,7 @@ def test_both_paths_give_identical_results(ansible_default, emulator, emulator_v
     module, module_run = _run(ansible_default, emulator, emulator_vars, tmp_path, force_module=True)
 
     # Each path really ran as claimed: only the module path ships a module to the host.
-    for name in ("aep_s3_connection", "aep_access_token"):
+    for name in ("aep_s3_connection", "aep_access_token", "aep_s3_connection_info"):
         assert "AnsiballZ_%s" % name not in in_process_run.output
         assert "AnsiballZ_%s" % name in module_run.output
 
@@ -61,6 +61,9 @@ def test_both_paths_give_identical_results(ansible_default, emulator, emulator_v
     assert in_process["delete"]["changed"] and not in_process["delete"]["failed"]
     assert in_process["token"]["access_token"] and in_process["token"]["changed"] is False
     assert in_process["token_refused"]["failed"] and "invalid_client" in in_process["token_refused"]["msg"]
+    assert [item["name"] for item in in_process["info"]["connections"]] == ["parity"]
+    assert in_process["info"]["connections"][0]["test_result"] is True
+    assert "mutually exclusive" in in_process["info_invalid"]["msg"]
     # no_log values are masked alike in what -vvv shows (the invocation) and never appear at all.
     # (ansible-core >= 2.21 shows the invocation only when INJECT_INVOCATION is set: then in neither.)
     injects_invocation = '"invocation"' in module_run.output

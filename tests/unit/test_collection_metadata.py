@@ -43,3 +43,8 @@ def test_every_module_documents_its_options_and_uses_the_shared_fragment():
         assert "aep.platform.aep" in documentation["extends_documentation_fragment"]
         yaml.safe_load(docs["EXAMPLES"])
         yaml.safe_load(docs["RETURN"])
+
+
+def test_every_module_has_its_controller_side_action_plugin():
+    actions = sorted(path.stem for path in (ROOT / "plugins" / "action").glob("*.py"))
+    assert actions == _modules()
