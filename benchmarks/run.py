@@ -433,9 +433,15 @@ def evaluate(results):
 
     for label, data in results["latencies"].items():
         tasks = data["tasks"]
-        med = {key: figures["seconds"]["median"] for key, figures in tasks.items()}
-        data["ratios"] = {name: ratio(med.get(a), med.get(b)) for name, a, b in RATIOS
-                          if a in med and b in med}
+        # Each ratio is taken within each run (the scenarios of a run follow each other within minutes,
+        # so a change in the machine's load hits both sides), then summarised over the runs.
+        per_run = {key: figures["seconds"]["runs"] for key, figures in tasks.items()}
+        data["ratios"] = {
+            name: summary(ratio(x, y) for x, y in zip(per_run[a], per_run[b]))
+            for name, a, b in RATIOS if a in per_run and b in per_run}
+        data["ratios_of_medians"] = {
+            name: ratio(tasks[a]["seconds"]["median"], tasks[b]["seconds"]["median"])
+            for name, a, b in RATIOS if a in tasks and b in tasks}
         for path in ("in-process", "module"):
             if "converged/" + path in tasks:
                 conv = tasks["converged/" + path]
@@ -449,10 +455,16 @@ def evaluate(results):
             target("one IMS request per play", label,
                    "%g to %g" % (min(p["min"] for p in plays), max(p["max"] for p in plays)), "1",
                    all(p["min"] == 1 and p["max"] == 1 for p in plays))
+        latency = data.get("latency_s", float(label[:-2]) / 1000)
+        numerators = {name: (a, b) for name, a, b in RATIOS}
         for name, ratio_name, limit in RATIO_TARGETS:
-            value = data["ratios"].get(ratio_name)
-            if value is not None:
+            if ratio_name in data["ratios"]:
+                value = data["ratios"][ratio_name]["median"]
                 target(name, label, value, limit, value <= limit, "x")
+                # The ratio the numerator would have if it cost nothing but its own requests' added latency.
+                numerator, denominator = (tasks[key] for key in numerators[ratio_name])
+                requests = numerator["flow_requests"]["median"] + numerator["ims_requests"]["median"]
+                targets[-1]["floor"] = requests * latency / denominator["seconds"]["median"]
 
     for label, data in results.get("lookup", {}).items():
         for path, figures in data["tasks"].items():
@@ -473,8 +485,8 @@ def _fig(stats, scale=1000.0):
 
 def _count(stats):
     if stats["min"] == stats["max"]:
-        return "%g" % stats["median"]
-    return "%g (%g-%g)" % (stats["median"], stats["min"], stats["max"])
+        return "%.3g" % stats["median"]
+    return "%.3g (%.3g-%.3g)" % (stats["median"], stats["min"], stats["max"])
 
 
 TASK_ROWS = (
@@ -508,7 +520,8 @@ def render_markdown(results):
         "| collection | %s, git %s%s |" % (
             meta["collection"], meta["git_commit"],
             " + uncommitted changes in plugins/ or meta/" if meta["git_plugins_dirty"] else ""),
-        "| load average (1 min) at start / end | %s / %s |" % (results["load_start"], results["load_end"]),
+        "| load average (1 min) when each run started: median (min-max) | %.2f (%.2f-%.2f) |" % (
+            results["load"]["median"], results["load"]["min"], results["load"]["max"]),
         "",
         "N = %d connections per loop; every figure is the median of %d run%s (min and max beside it); "
         "the emulator is reset before every run. Wall time per task = the loop task's duration / N, so "
@@ -540,9 +553,11 @@ def render_markdown(results):
         if uri_parts:
             lines.append("Converged `uri`: %s." % ", ".join(
                 "%s %s ms" % (name.replace("Bench ", ""), _fig(stats)[0]) for name, stats in uri_parts.items()))
-        lines += ["", "| ratio (medians) | value |", "|---|---:|"]
-        for name, value in data["ratios"].items():
-            lines.append("| %s | %s |" % (name, "%.3f" % value if value is not None else "n/a"))
+        lines += ["", "| ratio | median of the runs' ratios | min | max | ratio of the medians |",
+                  "|---|---:|---:|---:|---:|"]
+        for name, stats in data["ratios"].items():
+            lines.append("| %s | %.3f | %.3f | %.3f | %.3f |" % (
+                name, stats["median"], stats["min"], stats["max"], data["ratios_of_medians"][name]))
         lines.append("")
     if results.get("lookup"):
         lines += ["## Look-up among %s connections" % "{:,}".format(config["seed_count"]), "",
@@ -560,7 +575,10 @@ def render_markdown(results):
                     label.replace("ms", " ms"), path, median, low, high, _count(figures["flow_requests"]),
                     _count(figures["ims_requests"]), versus))
         lines.append("")
-    lines += ["## Targets", "", "| target | latency | figure | limit | result |", "|---|---|---:|---:|---|"]
+    lines += ["## Targets", "",
+              "Floor: the ratio the task would have if it cost nothing but the added latency of its own requests; "
+              "a limit below the floor cannot be met at that latency by a task that sends those requests.", "",
+              "| target | latency | figure | limit | floor | result |", "|---|---|---:|---:|---:|---|"]
     for item in results["targets"]:
         value = item["value"]
         if isinstance(value, float):
@@ -568,8 +586,13 @@ def render_markdown(results):
         limit = item["limit"]
         if isinstance(limit, float):
             limit = "%g%s" % (limit, item["unit"])
-        lines.append("| %s | %s | %s | %s | **%s** |" % (item["target"], item["latency"].replace("ms", " ms"),
-                                                         value, limit, "pass" if item["pass"] else "FAIL"))
+        floor = item.get("floor")
+        floor = "%.3f%s" % (floor, item["unit"]) if floor else ""
+        result = "pass" if item["pass"] else "FAIL"
+        if item.get("floor") and item["floor"] > item["limit"]:
+            result += " (unreachable: limit below floor)"
+        lines.append("| %s | %s | %s | %s | %s | **%s** |" % (
+            item["target"], item["latency"].replace("ms", " ms"), value, limit, floor, result))
     lines += ["", "Notes:", ""]
     lines += ["- %s" % note for note in results["notes"]]
     lines.append("")
@@ -606,6 +629,9 @@ def parse_args(argv):
                              "with a change to measure")
     parser.add_argument("--only", help="comma-separated subset of in-process,module,uri,floors,lookup "
                         "(a partial run: its report has no targets that need the rest)")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="measure nothing: recompute ratios and targets of a results JSON and rewrite it and "
+                             "its Markdown")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (playbook output, timers)")
     args = parser.parse_args(argv)
     args.n = args.n or (3 if args.quick else 50)
@@ -624,8 +650,23 @@ def parse_args(argv):
     return args
 
 
+def report_targets(results):
+    for item in results["targets"]:
+        value = item["value"]
+        print("%-4s %s [%s]: %s" % ("ok" if item["pass"] else "FAIL", item["target"], item["latency"],
+                                    "%.3f" % value if isinstance(value, float) else value))
+    failed = [item for item in results["targets"] if not item["pass"]]
+    print("%d of %d targets pass" % (len(results["targets"]) - len(failed), len(results["targets"])))
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.render:
+        results = evaluate(json.loads(args.render.read_text(encoding="utf-8")))
+        for path in write_results(results, args.render.parent, args.render.stem):
+            print("wrote %s" % path)
+        report_targets(results)
+        return 0
     started = time.time()
 
     def log(message):
@@ -634,7 +675,6 @@ def main(argv=None):
     results = {
         "started_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
         "machine": machine_info(),
-        "load_start": "%.2f" % os.getloadavg()[0],
         "config": {
             "command": "python benchmarks/run.py" + (" --quick" if args.quick else ""),
             "argv": list(sys.argv[1:] if argv is None else argv),
@@ -645,6 +685,7 @@ def main(argv=None):
         "latencies": {},
         "lookup": {},
     }
+    loads = [os.getloadavg()[0]]
     workdir = Path(tempfile.mkdtemp(prefix="aep-bench-"))
     try:
         log("building and installing the collection in %s" % workdir)
@@ -660,7 +701,8 @@ def main(argv=None):
                 label = latency_label(latency)
                 samples = {}
                 for run in range(args.runs):
-                    log("latency %s, run %d/%d" % (label, run + 1, args.runs))
+                    loads.append(os.getloadavg()[0])
+                    log("latency %s, run %d/%d (load average %.2f)" % (label, run + 1, args.runs, loads[-1]))
                     # Every scenario once per run, so a change in the machine's load hits them all alike.
                     for path, task, playbook, force in PATHS:
                         if path not in args.only:
@@ -677,7 +719,7 @@ def main(argv=None):
                 if latency != args.latencies[0]:
                     first = results["latencies"][latency_label(args.latencies[0])]["tasks"]
                     tasks.update({key: value for key, value in first.items() if key.startswith("floor/")})
-                results["latencies"][label] = {"tasks": tasks}
+                results["latencies"][label] = {"latency_s": latency, "tasks": tasks}
 
             if args.seed_count and "lookup" in args.only:
                 emulator.reset()
@@ -692,7 +734,9 @@ def main(argv=None):
                     label = latency_label(latency)
                     samples = {}
                     for run in range(args.runs):
-                        log("look-up among %d, latency %s, run %d/%d" % (args.seed_count, label, run + 1, args.runs))
+                        loads.append(os.getloadavg()[0])
+                        log("look-up among %d, latency %s, run %d/%d (load average %.2f)" % (
+                            args.seed_count, label, run + 1, args.runs, loads[-1]))
                         for path, force in (("in-process", False), ("module", True)):
                             if path not in args.only:
                                 continue
@@ -707,7 +751,7 @@ def main(argv=None):
 
     results["finished_utc"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     results["total_seconds"] = round(time.time() - started, 1)
-    results["load_end"] = "%.2f" % os.getloadavg()[0]
+    results["load"] = summary(loads)
     results["notes"] = [
         "The emulator runs in the benchmark's own process on the same machine. Its added latency delays "
         "every Flow Service and IMS request once (server side), but not TCP or TLS handshakes: on a real WAN "
@@ -716,8 +760,8 @@ def main(argv=None):
         "(b) converged = the second play of the same playbook run, right after the create play.",
         "(d) the floors send no request, so added latency cannot change them: they are measured once per "
         "run, with the first latency, and shown for every latency.",
-        "Request and connection counts are exact; wall times depend on the machine's load (see the load "
-        "average above: other processes shared the machine%s)." % (
+        "Request and connection counts are exact; wall times depend on the machine's load (load average "
+        "above; other processes may share the machine%s)." % (
             "; PYTHONDONTWRITEBYTECODE was set, so no bytecode was cached"
             if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""),
     ]
@@ -725,10 +769,7 @@ def main(argv=None):
     stem = "quick" if args.quick else "latest"
     markdown, data = write_results(results, args.output_dir, stem)
     log("wrote %s and %s" % (markdown, data))
-    failed = [item for item in results["targets"] if not item["pass"]]
-    for item in results["targets"]:
-        print("%-4s %s [%s]: %s" % ("ok" if item["pass"] else "FAIL", item["target"], item["latency"], item["value"]))
-    print("%d of %d targets pass" % (len(results["targets"]) - len(failed), len(results["targets"])))
+    report_targets(results)
     return 0
 
 
