@@ -193,6 +193,28 @@ class RetryPolicy:
         (self._sleep or time.sleep)(self.delay(attempt, retry_after))
 
 
+# None: every transport opens its own session (a module process makes one anyway). A dict once
+# share_sessions() was called: the controller-side host runs every item of a task's loop in one worker
+# process, and they share a session (so its open connection) per TLS setting instead of a new TCP and
+# TLS handshake for each item.
+_SHARED_SESSIONS = None
+
+
+def share_sessions():
+    """Let the transports made from now on in this process share their sessions."""
+    global _SHARED_SESSIONS  # pylint: disable=global-statement
+    if _SHARED_SESSIONS is None:
+        _SHARED_SESSIONS = {}
+
+
+def _new_or_shared_session(verify):
+    if _SHARED_SESSIONS is None:
+        return requests.Session()
+    if verify not in _SHARED_SESSIONS:
+        _SHARED_SESSIONS[verify] = requests.Session()
+    return _SHARED_SESSIONS[verify]
+
+
 class HttpTransport:
     """A requests session with the run's timeout, TLS settings and retry policy."""
 
@@ -201,7 +223,7 @@ class HttpTransport:
         self.timeout = timeout
         self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
         self.policy = RetryPolicy(retries, sleep=sleep, rand=rand)
-        self.session = session or requests.Session()
+        self.session = session or _new_or_shared_session(self.verify)
         self.session.headers["User-Agent"] = USER_AGENT
         # Uncompressed replies can be read incrementally against a deadline and a size limit.
         self.session.headers["Accept-Encoding"] = "identity"

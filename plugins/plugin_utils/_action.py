@@ -31,10 +31,13 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.aep.platform.plugins.module_utils._client import HAS_REQUESTS, AepError
+from ansible_collections.aep.platform.plugins.module_utils._client import HAS_REQUESTS, AepError, share_sessions
 from ansible_collections.aep.platform.plugins.module_utils._module import module_argument_spec, run_resource
 
 FORCE_MODULE_VAR = "aep_force_module"
+
+if HAS_REQUESTS:
+    share_sessions()
 
 
 class AepModuleAction(ActionBase):

@@ -710,3 +710,17 @@ def test_paginate_retries_a_page_like_any_get(api):
 
     assert [item["id"] for item in api.client().paginate("/connections")] == ["a", "b"]
     assert len(api.delays) == 1
+
+
+def test_transports_share_a_session_per_tls_setting_only_once_asked(monkeypatch):
+    from ansible_collections.aep.platform.plugins.module_utils import _client
+
+    monkeypatch.setattr(_client, "_SHARED_SESSIONS", None)
+    assert HttpTransport().session is not HttpTransport().session
+
+    _client.share_sessions()
+    first, second = HttpTransport(), HttpTransport()
+    unverified = HttpTransport(validate_certs=False)
+    assert first.session is second.session
+    assert unverified.session is not first.session
+    assert HttpTransport(validate_certs=False).session is unverified.session
