@@ -49,6 +49,8 @@ class AepModuleAction(ActionBase):
     """
 
     resource_class = None
+    _supports_check_mode = True
+    _supports_async = True
 
     def argument_spec(self):
         return module_argument_spec(self.resource_class)
@@ -63,8 +65,6 @@ class AepModuleAction(ActionBase):
     def returned_on_purpose(self, result):
         """Values the module returns on purpose although they could equal a no_log option's value."""
         return ()
-    _supports_check_mode = True
-    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
