@@ -104,3 +104,26 @@ notes:
   - All modules of this collection are in the action group C(aep.platform.aep), so the shared options
     can be set once with C(module_defaults) and C(group/aep.platform.aep).
 """
+
+    # The attributes every module of the collection shares: an action plugin of its own name, and the
+    # action group. A module adds check_mode, diff_mode and platform (and facts where it sets some).
+    # List it before ansible.builtin.action_common_attributes.*: an earlier fragment's values win.
+    ATTRIBUTES = r"""
+attributes:
+  action:
+    support: full
+    details:
+      - An action plugin of the same name runs the module's code inside Ansible on the controller when the
+        task runs there (local connection, or C(delegate_to=localhost)) with the controller's Python.
+      - With C(become), C(async), another interpreter, or the variable C(aep_force_module=true), and on
+        any other host, the module runs as usual.
+  action_group:
+    support: full
+    membership:
+      - aep.platform.aep
+  async:
+    support: full
+    details: The task then runs as a module.
+  bypass_host_loop:
+    support: none
+"""

@@ -27,26 +27,11 @@ author:
   - aep.platform contributors (@aep-platform)
 extends_documentation_fragment:
   - aep.platform.aep
+  - aep.platform.aep.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
 attributes:
-  action:
-    support: full
-    details:
-      - An action plugin of the same name runs the module's code inside Ansible on the controller when the
-        task runs there (local connection, or C(delegate_to=localhost)) with the controller's Python.
-      - With C(become), C(async), another interpreter, or the variable C(aep_force_module=true), and on
-        any other host, the module runs as usual.
-  action_group:
-    support: full
-    membership:
-      - aep.platform.aep
-  async:
-    support: full
-    details: The task then runs as a module.
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details:
