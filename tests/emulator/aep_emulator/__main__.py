@@ -26,7 +26,7 @@ def _write_atomically(path: str, text: str) -> None:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m aep_emulator",
-                                     description="Adobe Flow Service (base connections) and IMS emulator.")
+                                     description="Adobe Experience Platform (Flow Service, Catalog, Schema Registry, Data Prep) and IMS emulator.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throwaway CA (needs trustme)")
@@ -34,6 +34,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--state-file", metavar="PATH",
                         help="JSON file to load at start and save after each write (holds secrets in clear)")
     parser.add_argument("--page-size", type=int, default=20, help="default list page size (default: 20)")
+    parser.add_argument("--buckets", metavar="DIR",
+                        help="folder whose sub-directories are the emulated S3 buckets "
+                             "(default: the bundled tests/emulator/buckets)")
+    parser.add_argument("--run-seconds", type=float, default=2.0,
+                        help="how long a flow run takes, pending then inProgress (default: 2)")
+    parser.add_argument("--time-scale", type=float, default=1.0,
+                        help="multiplies every schedule interval, e.g. 0.001 (default: 1)")
     parser.add_argument("--url-file", metavar="PATH", help="write the base URL here once listening")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
@@ -48,6 +55,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("--ca-out needs --tls")
     if args.page_size < 1:
         parser.error("--page-size must be at least 1")
+    if args.run_seconds < 0 or args.time_scale <= 0:
+        parser.error("--run-seconds must be >= 0 and --time-scale > 0")
+    if args.buckets and not os.path.isdir(args.buckets):
+        parser.error("--buckets must be an existing directory")
     return args
 
 
@@ -57,7 +68,8 @@ def main(argv=None) -> int:
                         client_id=args.client_id, client_secret=args.client_secret,
                         access_tokens=args.access_tokens or (DEFAULT_ACCESS_TOKEN,),
                         host=args.host, port=args.port, token_expires_in=args.token_expires_in,
-                        verbose=args.verbose)
+                        verbose=args.verbose, buckets_dir=args.buckets, run_seconds=args.run_seconds,
+                        time_scale=args.time_scale)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_unused: stopping.set())

@@ -1,14 +1,20 @@
-"""Error types and response bodies, in the two shapes the real platform uses.
+"""Error types and response bodies, in the shapes the real platform uses.
 
 Adobe's API gateway rejects a request (bad token, bad API key, missing org)
-before Flow Service ever sees it, and answers with a small
-``{"error_code", "message"}`` body.  Everything Flow Service itself rejects
-comes back in its own, richer shape.  Clients often branch on the shape, so
-the emulator keeps the two apart.
+before any service sees it, and answers with a small
+``{"error_code", "message"}`` body.  Everything a service itself rejects
+comes back in that service's richer shape: Flow Service has its own
+(``errorMessage``, ``errorDetails``), the Schema Registry documents
+``{type, title, status, report{registryRequestId, timestamp, detailed-message,
+sub-errors}, detail}``, and Catalog and Data Prep (which document no body)
+answer in the generic platform shape ``{type, title, status, report
+{detailed-message, request-id}, detail}``.  Clients often branch on the
+shape, so the emulator keeps them apart.
 """
 
 from __future__ import annotations
 
+import time
 from http import HTTPStatus
 from typing import Any, Dict, Optional
 
@@ -51,6 +57,61 @@ def flow_error(code: str, message: str, detail: Optional[str] = None,
     return ApiError(status, body, headers)
 
 
+PLATFORM_TYPE_PREFIX = "http://ns.adobe.com/aep/errors/"
+
+
+def platform_error(prefix: str, code: str, message: str, title: Optional[str] = None,
+                   headers: Optional[Dict[str, str]] = None) -> ApiError:
+    """The generic platform error shape, used for Catalog (``CAT``) and Data Prep (``MAPPER``)."""
+    status = int(code.rsplit("-", 1)[1])
+    body = {
+        "type": "%s%s-%s" % (PLATFORM_TYPE_PREFIX, prefix, code),
+        "title": title or _status_phrase(status),
+        "status": status,
+        "report": {"detailed-message": message, "request-id": None},
+        "detail": message,
+    }
+    return ApiError(status, body, headers)
+
+
+def catalog_error(code: str, message: str, title: Optional[str] = None,
+                  headers: Optional[Dict[str, str]] = None) -> ApiError:
+    return platform_error("CAT", code, message, title, headers)
+
+
+def dataprep_error(code: str, message: str, title: Optional[str] = None,
+                   headers: Optional[Dict[str, str]] = None) -> ApiError:
+    return platform_error("MAPPER", code, message, title, headers)
+
+
+def xdm_error(code: str, message: str, title: Optional[str] = None,
+              headers: Optional[Dict[str, str]] = None) -> ApiError:
+    """The Schema Registry's documented error shape (``XDM-1012-404`` style codes)."""
+    status = int(code.rsplit("-", 1)[1])
+    body = {
+        "type": "%sXDM-%s" % (PLATFORM_TYPE_PREFIX, code),
+        "title": title or _status_phrase(status),
+        "status": status,
+        "report": {
+            "registryRequestId": None,  # filled in by the server with the request id
+            "timestamp": time.strftime("%m-%d-%Y %H:%M:%S", time.gmtime()),
+            "detailed-message": message,
+            "sub-errors": [],
+        },
+        "detail": message,
+    }
+    return ApiError(status, body, headers)
+
+
+# One error factory per API: ``API_ERRORS[api](code, message, title=...)``.
+API_ERRORS = {
+    "flow": flow_error,
+    "catalog": catalog_error,
+    "schema": xdm_error,
+    "dataprep": dataprep_error,
+}
+
+
 def gateway_error(status: int, error_code: str, message: str,
                   headers: Optional[Dict[str, str]] = None) -> ApiError:
     """Build an API-gateway style error (no Flow Service fields at all)."""
@@ -75,8 +136,11 @@ _FAULT_FLOW_CODES = {
 }
 
 
-def fault_error(status: int, ims: bool, retry_after: Optional[float] = None) -> ApiError:
-    """The reply for an injected ``status`` fault, shaped like the real thing would be."""
+def fault_error(status: int, ims: bool, retry_after: Optional[float] = None, api: str = "flow") -> ApiError:
+    """The reply for an injected ``status`` fault, shaped like the real thing would be.
+
+    ``api`` picks the service's error shape (``flow``, ``catalog``, ``schema``, ``dataprep``).
+    """
     headers = {}
     if retry_after is not None:
         # Integral values are written without a fraction, as servers normally do.
@@ -92,4 +156,5 @@ def fault_error(status: int, ims: bool, retry_after: Optional[float] = None) -> 
         return gateway_error(401, "401013", "Oauth token is not valid", headers)
     code, title = _FAULT_FLOW_CODES.get(status, ("%s-%d" % ("1100" if status >= 500 else "1400", status),
                                                  _status_phrase(status)))
-    return flow_error(code, "Injected fault: %s" % _status_phrase(status), title=title, headers=headers)
+    factory = API_ERRORS.get(api, flow_error)
+    return factory(code, "Injected fault: %s" % _status_phrase(status), title=title, headers=headers)

@@ -3,6 +3,11 @@
 Each fault matches on method and path prefix and is consumed by the next
 ``count`` matching requests, in queue order.  At most one fault applies to a
 request.
+
+A fault's ``path`` is a prefix of the path after the API's base path
+(``/connections``, ``/dataSets``, ``/tenant/schemas``, ``/mappingSets``...),
+or a prefix of the full path when it starts with ``/data/foundation/``
+(``/data/foundation/catalog/dataSets``), or ``/ims/token/v3``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,35 @@ import threading
 from typing import Any, Dict, List, Optional
 
 KINDS = ("status", "drop", "drop_after", "concurrent_update", "delay")
+# The objects a concurrent_update fault can change between a client's read and its write.
+WRITER_PATHS = ("/connections/", "/flows/", "/sourceConnections/", "/targetConnections/")
+
+
+FULL_PATH_PREFIX = "/data/foundation/"
+
+
+class RequestPath(str):
+    """The path after the API's base path, carrying the full request path as ``full``.
+
+    A plain ``str`` subclass, so ``take(method, path)`` keeps its signature
+    (subclasses in other test suites override it) while faults can still be
+    matched against the full path.
+    """
+
+    full: str
+
+    def __new__(cls, relative: str, full: str = None):
+        obj = super().__new__(cls, relative)
+        obj.full = full if full is not None else relative
+        return obj
+
+
+def path_matches(prefix: str, path: str) -> bool:
+    """Does a fault's ``path`` prefix match this request path (relative, with ``.full``)?"""
+    if path.startswith(prefix):
+        return True
+    full = getattr(path, "full", path)
+    return prefix.startswith(FULL_PATH_PREFIX) and full.startswith(prefix)
 
 
 class FaultError(ValueError):
@@ -70,12 +104,15 @@ class FaultQueue:
             for fault in self._queue:
                 if fault["method"] not in (None, method.upper()):
                     continue
-                if fault["path"] is not None and not path.startswith(fault["path"]):
+                if fault["path"] is not None and not path_matches(fault["path"], path):
                     continue
                 # A concurrent writer only makes sense for a write to one
                 # connection; don't let a GET in between use it up.
+                full = getattr(path, "full", None)
                 if fault["kind"] == "concurrent_update" and not (
-                        method.upper() in ("PATCH", "DELETE") and path.startswith("/connections/")):
+                        method.upper() in ("PATCH", "DELETE") and path.startswith(WRITER_PATHS)
+                        and (full is None or full.startswith(tuple("/data/foundation/flowservice" + prefix
+                                                                   for prefix in WRITER_PATHS)))):
                     continue
                 fault["count"] -= 1
                 if fault["count"] == 0:

@@ -1,4 +1,6 @@
-"""Query handling for ``GET /connections``: property filters, ordering, paging.
+"""Query handling for Flow Service lists (``/connections``, ``/sourceConnections``,
+``/targetConnections``, ``/flows``, ``/runs``, ``/flowSpecs``): property
+filters, ordering, paging.
 
 Continuation tokens encode the sort key of the last item served rather than
 an offset, so deleting or creating connections between two page requests
@@ -16,7 +18,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .errors import flow_error
 
-_FILTER_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(==|!=|>=|<=|>|<)(.*)$", re.DOTALL)
+_FILTER_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\[\]]*)(==|!=|>=|<=|>|<)(.*)$", re.DOTALL)
+_FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\[\]]*$")
 _ORDER_FIELDS = ("createdAt", "updatedAt", "name")
 
 
@@ -33,6 +36,31 @@ def _lookup(item: Dict[str, Any], dotted: str) -> Any:
             return None
         value = value[part]
     return value
+
+
+def _candidates(item: Dict[str, Any], dotted: str) -> List[Any]:
+    """The values a (possibly array-traversing) field path reaches.
+
+    ``a.b`` is one value; ``ids[]`` fans out over a list, as in
+    ``sourceConnectionIds[]==X`` or ``inheritedAttributes.targetConnections[].connectionSpec.id==Y``.
+    """
+    if "[]" not in dotted:
+        value = _lookup(item, dotted)
+        return [] if value is None else [value]
+    if dotted.startswith("_"):
+        return []
+    values: List[Any] = [item]
+    for part in dotted.split("."):
+        fan = part.endswith("[]")
+        key = part[:-2] if fan else part
+        found = []
+        for value in values:
+            if isinstance(value, dict) and key in value and value[key] is not None:
+                found.append(value[key])
+        if fan:
+            found = [v for value in found if isinstance(value, list) for v in value]
+        values = found
+    return [v for v in values if v is not None]
 
 
 def _as_number(text: str) -> Optional[float]:
@@ -60,33 +88,45 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def parse_filters(properties: Iterable[str]) -> Callable[[Dict[str, Any]], bool]:
+def parse_filters(properties: Iterable[str], casefold: Iterable[str] = (),
+                  strip_quotes: bool = False) -> Callable[[Dict[str, Any]], bool]:
     """Turn ``property`` query values into one predicate (the filters are ANDed).
 
     ``field==a,b`` matches either value.  The whole unsplit value is accepted
     as a candidate too, so a name that itself contains a comma can still be
     found; clients wanting an exact match must check names themselves anyway.
-    A bare ``field`` means "the field is present".
+    A bare ``field`` means "the field is present".  ``field[]`` fans out over
+    an array (any element may match).  Fields in ``casefold`` compare
+    case-insensitively; ``strip_quotes`` drops double quotes around a value
+    (``name=="CloudStorageToAEP"``).
     """
+    folded = set(casefold)
     predicates = []
     for prop in properties:
         match = _FILTER_RE.match(prop)
         if match is None:
-            if re.match(r"^[A-Za-z_][A-Za-z0-9_.]*$", prop):
-                predicates.append(lambda item, f=prop: _lookup(item, f) is not None)
+            if _FIELD_RE.match(prop):
+                predicates.append(lambda item, f=prop: bool(_candidates(item, f)))
                 continue
             raise _bad_query("Invalid property filter: %r." % prop)
         field, op, raw = match.groups()
+        if strip_quotes and len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1]
+        fold = field in folded
         if op in ("==", "!="):
             candidates = set(raw.split(",")) | {raw}
+            if fold:
+                candidates = {c.lower() for c in candidates}
+
+            def equal(item, f=field, c=candidates, low=fold):
+                return any((_text(v).lower() if low else _text(v)) in c for v in _candidates(item, f))
             if op == "==":
-                predicates.append(lambda item, f=field, c=candidates:
-                                  _lookup(item, f) is not None and _text(_lookup(item, f)) in c)
+                predicates.append(equal)
             else:
-                predicates.append(lambda item, f=field, c=candidates:
-                                  _lookup(item, f) is None or _text(_lookup(item, f)) not in c)
+                predicates.append(lambda item, e=equal: not e(item))
         else:
-            predicates.append(lambda item, f=field, o=op, w=raw: _compare(_lookup(item, f), o, w))
+            predicates.append(lambda item, f=field, o=op, w=raw:
+                              any(_compare(v, o, w) for v in _candidates(item, f)))
     return lambda item: all(p(item) for p in predicates)
 
 
@@ -157,3 +197,15 @@ def page(items: List[Dict[str, Any]], predicate: Callable[[Dict[str, Any]], bool
                 return selected, True
             selected.append(item)
     return selected, False
+
+
+def list_page(records: List[Dict[str, Any]], properties: Iterable[str], orderby: Optional[str],
+              token: Optional[str], limit: int, casefold: Iterable[str] = (),
+              strip_quotes: bool = False) -> Tuple[List[Dict[str, Any]], Optional[str]]:
+    """One page of ``records`` (creation order, each with ``_seq``): (records, next token or None)."""
+    predicate = parse_filters(properties, casefold, strip_quotes)
+    field, descending = parse_orderby(orderby)
+    after = decode_token(token, orderby) if token else None
+    selected, more = page(records, predicate, field, descending, after, limit)
+    next_token = encode_token(sort_key(selected[-1], field), orderby) if more and selected else None
+    return selected, next_token

@@ -7,7 +7,7 @@ that fails halfway leaves the stored connection untouched (all or nothing).
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from .errors import flow_error
 
@@ -101,3 +101,67 @@ def _apply_one(doc: Dict[str, Any], kind: str, tokens: List[str], value: Any, pa
             params[key] = copy.deepcopy(value)
         return
     raise _bad("Path %s cannot be patched." % path)
+
+
+def apply_pointer_ops(doc: Dict[str, Any], ops: Any, allowed: Callable[[List[str]], bool],
+                      bad_path: Callable[[str], Exception]) -> Dict[str, Any]:
+    """Generic RFC 6902 add/replace/remove (op names in any case) on a copy of ``doc``.
+
+    ``allowed(tokens)`` says whether a path may be written; otherwise
+    ``bad_path(path)`` is raised.  Missing members for replace/remove, or a
+    missing parent, raise 1455-400; malformed ops 1434-400.  Used for source
+    connections, target connections and flows.
+    """
+    if isinstance(ops, dict):
+        ops = [ops]  # a single operation is accepted as well
+    if not isinstance(ops, list):
+        raise _bad("The patch body must be a JSON array of operations (or one operation).")
+    result = copy.deepcopy(doc)
+    for index, op in enumerate(ops):
+        if not isinstance(op, dict):
+            raise _bad("Operation %d is not an object." % index)
+        kind = op.get("op")
+        kind = kind.lower() if isinstance(kind, str) else kind
+        if kind not in ("add", "replace", "remove"):
+            raise _bad("Operation %d: unsupported op %r (add, replace, remove)." % (index, op.get("op")))
+        tokens = _parse_pointer(op.get("path"))
+        if not allowed(tokens):
+            raise bad_path(op["path"])
+        value = op.get("value", _MISSING)
+        if kind != "remove" and value is _MISSING:
+            raise _bad("Operation %d: '%s' needs a value." % (index, kind))
+        parent: Any = result
+        for token in tokens[:-1]:
+            parent = _child(parent, token, op["path"])
+        last = tokens[-1]
+        if isinstance(parent, list):
+            if kind == "add" and last == "-":
+                parent.append(copy.deepcopy(value))
+                continue
+            if not last.isdigit() or int(last) > len(parent) or (kind != "add" and int(last) >= len(parent)):
+                raise _no_target("%s: no such array element." % op["path"])
+            position = int(last)
+            if kind == "add":
+                parent.insert(position, copy.deepcopy(value))
+            elif kind == "replace":
+                parent[position] = copy.deepcopy(value)
+            else:
+                del parent[position]
+        elif isinstance(parent, dict):
+            if kind in ("replace", "remove") and last not in parent:
+                raise _no_target("%s: no such member to %s." % (op["path"], kind))
+            if kind == "remove":
+                del parent[last]
+            else:
+                parent[last] = copy.deepcopy(value)
+        else:
+            raise _no_target("%s: the parent is not an object or array." % op["path"])
+    return result
+
+
+def _child(container: Any, token: str, path: str) -> Any:
+    if isinstance(container, dict) and token in container and isinstance(container[token], (dict, list)):
+        return container[token]
+    if isinstance(container, list) and token.isdigit() and int(token) < len(container):
+        return container[int(token)]
+    raise _no_target("%s: the parent does not exist." % path)

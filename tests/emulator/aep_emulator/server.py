@@ -4,7 +4,10 @@
 Pipeline for an API or IMS request::
 
     journal entry -> take a queued fault -> latency/delay -> drop?
-      -> gateway header checks -> Flow Service handler -> drop_after? -> reply
+      -> gateway header checks -> API handler -> drop_after? -> reply
+
+The APIs are told apart by base path: Flow Service, Catalog, Schema
+Registry and Data Prep (``API_BASES``); each answers errors in its own shape.
 
 Control endpoints (``/_emulator/...``) skip all of that: they are not part of
 the emulated API, so they need no auth and are never journalled or faulted.
@@ -28,9 +31,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from .errors import ApiError, fault_error, flow_error, gateway_error, ims_error
-from .faults import FaultError, FaultQueue
+from . import catalog as catalog_mod
+from .buckets import Buckets
+from .catalog import CATALOG_BASE_PATH, Catalog
+from .errors import (
+    API_ERRORS,
+    ApiError,
+    catalog_error,
+    dataprep_error,
+    fault_error,
+    flow_error,
+    gateway_error,
+    ims_error,
+    xdm_error,
+)
+from . import dataprep as dataprep_mod
+from .dataprep import DATAPREP_BASE_PATH, DataPrep
+from .explore import explore
+from .faults import FaultError, FaultQueue, RequestPath
+from .flows import KINDS, Pipeline
 from .journal import Journal
+from .runs import DEFAULT_SETTINGS, RunEngine
+from .schemas import PROFILE_CLASS, SCHEMA_BASE_PATH, TENANT_ID, SchemaRegistry
 from .specs import resolve_spec
 from .store import Store
 from .tokens import DEFAULT_EXPIRES_IN, TokenRegistry
@@ -38,6 +60,14 @@ from .tokens import DEFAULT_EXPIRES_IN, TokenRegistry
 BASE_PATH = "/data/foundation/flowservice"
 IMS_TOKEN_PATH = "/ims/token/v3"
 CONTROL_PREFIX = "/_emulator"
+
+# (api name, base path); the api name selects the error shape (errors.API_ERRORS).
+API_BASES = (
+    ("flow", BASE_PATH),
+    ("catalog", CATALOG_BASE_PATH),
+    ("schema", SCHEMA_BASE_PATH),
+    ("dataprep", DATAPREP_BASE_PATH),
+)
 
 DEFAULT_CLIENT_ID = "demo-client-id"
 DEFAULT_CLIENT_SECRET = "demo-client-secret"
@@ -61,7 +91,8 @@ class Backend:
     """All emulator state, shared by the HTTP handlers and the in-process helpers."""
 
     def __init__(self, page_size: int, state_file: Optional[str], client_id: str, client_secret: str,
-                 access_tokens: Iterable[str], token_expires_in: int, verbose: bool):
+                 access_tokens: Iterable[str], token_expires_in: int, verbose: bool,
+                 buckets_dir: Optional[str] = None, run_settings: Optional[Dict[str, Any]] = None):
         self.page_size = page_size
         self.store = Store(state_file)
         self.journal = Journal()
@@ -69,11 +100,37 @@ class Backend:
         self.tokens = TokenRegistry(client_id, client_secret, access_tokens, token_expires_in)
         self.latency = 0.0
         self.verbose = verbose
+        self.buckets = Buckets(buckets_dir)
+        # Every component shares the store's lock (one request = one atomic
+        # step) and saves through it, into the same state file.
+        self.registry = SchemaRegistry(self.store.lock, self.store.save, page_size)
+        self.catalog = Catalog(self.store.lock, self.registry, self.store.save)
+        self.dataprep = DataPrep(self.store.lock, self.registry, self.store.save)
+        self.initial_run_settings = dict(DEFAULT_SETTINGS, **(run_settings or {}))
+        self.run_settings = dict(self.initial_run_settings)
+        self.pipeline = Pipeline(self.store.lock, self.store, self.catalog, self.registry, self.dataprep,
+                                 self.store.save, self.run_settings)
+        self.runs = RunEngine(self.pipeline, self.buckets, self.catalog, self.dataprep, self.store,
+                              self.run_settings)
+        self.pipeline.engine = self.runs
+        self.runs.verbose = verbose
+        self.store.register_extra("schemas", self.registry.dump, self.registry.load)
+        self.store.register_extra("catalog", self.catalog.dump, self.catalog.load)
+        self.store.register_extra("dataprep", self.dataprep.dump, self.dataprep.load)
+        self.store.register_extra("pipeline", self.pipeline.dump, self.pipeline.load)
 
     def reset(self) -> None:
         # Issued tokens deliberately survive a reset: a client holding one (an
         # Ansible run in progress, a pytest session) keeps working.
-        self.store.reset()
+        with self.store.lock:
+            self.pipeline.reset()
+            self.dataprep.reset()
+            self.registry.reset()
+            self.catalog.reset()
+            self.buckets.reset()
+            self.run_settings.clear()
+            self.run_settings.update(self.initial_run_settings)
+            self.store.reset()
         self.journal.clear()
         self.faults.clear()
         self.latency = 0.0
@@ -125,6 +182,113 @@ class Backend:
             return self.store.seed(org, sandbox, count, name_prefix, connection_spec_id, auth)
         except ApiError as exc:
             raise ControlError(400, exc.body.get("errorMessage", "invalid seed request")) from None
+
+    def set_run_settings(self, **changes: Any) -> Dict[str, Any]:
+        unknown = set(changes) - set(DEFAULT_SETTINGS)
+        if unknown:
+            raise ControlError(400, "unknown run settings: %s" % ", ".join(sorted(unknown)))
+        for key, value in changes.items():
+            if value is None:
+                continue
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ControlError(400, "%s must be a non-negative number" % key)
+            if key == "time_scale" and value == 0:
+                raise ControlError(400, "time_scale must be positive")
+        with self.store.lock:
+            for key, value in changes.items():
+                if value is not None:
+                    self.run_settings[key] = float(value)
+            return dict(self.run_settings)
+
+    def _flow_scope(self, flow_id: str) -> Tuple[str, str]:
+        scope = self.runs.find_flow(flow_id)
+        if scope is None:
+            raise ControlError(404, "no flow with id %s" % flow_id)
+        return scope
+
+    def trigger_run(self, flow_id: str) -> Dict[str, Any]:
+        org, sandbox = self._flow_scope(flow_id)
+        return self.runs.trigger(org, sandbox, flow_id)
+
+    def set_next_run(self, flow_id: str, outcome: Any) -> Dict[str, Any]:
+        if not isinstance(outcome, dict):
+            raise ControlError(400, "the body must be an object")
+        unknown = set(outcome) - {"status", "errors", "failedRecordCount"}
+        if unknown:
+            raise ControlError(400, "unknown fields: %s" % ", ".join(sorted(unknown)))
+        if outcome.get("status", "failed") not in ("success", "failed"):
+            raise ControlError(400, "status must be success or failed")
+        errors = outcome.get("errors")
+        if errors is not None and not (isinstance(errors, list) and all(
+                isinstance(e, dict) and isinstance(e.get("code"), str) and isinstance(e.get("message"), str)
+                for e in errors)):
+            raise ControlError(400, "errors must be a list of {code, message}")
+        count = outcome.get("failedRecordCount")
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+            raise ControlError(400, "failedRecordCount must be a non-negative integer")
+        org, sandbox = self._flow_scope(flow_id)
+        forced = dict({"status": "failed"}, **outcome)
+        self.runs.set_next_outcome(org, sandbox, flow_id, forced)
+        return forced
+
+    def set_buckets_dir(self, directory: Any) -> str:
+        try:
+            return self.buckets.set_dir(directory)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+
+    def add_schema(self, org: Any, sandbox: Any = "prod", title: Any = None, fields: Any = None,
+                   description: Any = "", meta_class: Any = PROFILE_CLASS) -> Dict[str, str]:
+        _check_scope(org, sandbox)
+        try:
+            return self.registry.add(org, sandbox, title, fields, description, meta_class)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+
+
+def _check_scope(org: Any, sandbox: Any) -> None:
+    if not isinstance(org, str) or not org:
+        raise ControlError(400, "org is required")
+    if not isinstance(sandbox, str) or not _SANDBOX_RE.match(sandbox):
+        raise ControlError(400, "sandbox must match [a-z0-9-]+")
+
+
+def _api_for(path: str) -> Tuple[Optional[str], str]:
+    """(api name or None, path after the API's base path); IMS is ``ims``."""
+    if path == IMS_TOKEN_PATH:
+        return "ims", path
+    for api, base in API_BASES:
+        if path == base:
+            return api, "/"
+        if path.startswith(base + "/"):
+            return api, path[len(base):]
+    return None, path
+
+
+class Ctx:
+    """One authenticated API request, as the route handlers see it."""
+
+    def __init__(self, method: str, path: str, rel: str, query: str, body: bytes, headers: Any,
+                 org: str, sandbox: str, actor: str, client: str, base_url: str):
+        self.method = method
+        self.path = path
+        self.rel = rel
+        self.parts = [unquote(p) for p in rel.strip("/").split("/") if p]
+        self.params = parse_qs(query, keep_blank_values=True)
+        self.body = body
+        self.headers = headers
+        self.org = org
+        self.sandbox = sandbox
+        self.actor = actor
+        self.client = client
+        self.base_url = base_url
+
+    def param(self, name: str) -> Optional[str]:
+        values = self.params.get(name)
+        return values[-1] if values else None
+
+    def content_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
 class _Server(ThreadingHTTPServer):
@@ -274,8 +438,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         backend = self.backend
         entry = backend.journal.start(method, path, query, self.headers)
-        # Faults match on the path after the Flow Service base path.
-        fault_path = path[len(BASE_PATH):] if path.startswith(BASE_PATH + "/") else path
+        # Faults match on the path after the API's base path (or the full path).
+        api, rel = _api_for(path)
+        fault_path = RequestPath(rel, path)
         fault = backend.faults.take(method, fault_path)
         kind = fault["kind"] if fault else None
 
@@ -290,22 +455,28 @@ class _Handler(BaseHTTPRequestHandler):
 
         try:
             if kind == "status":
-                raise fault_error(fault["status"], ims=(path == IMS_TOKEN_PATH), retry_after=fault["retry_after"])
-            if kind == "concurrent_update" and method in ("PATCH", "DELETE"):
-                parts = fault_path.strip("/").split("/")
+                raise fault_error(fault["status"], ims=(api == "ims"), retry_after=fault["retry_after"],
+                                  api=api if api in API_ERRORS else "flow")
+            if kind == "concurrent_update" and method in ("PATCH", "DELETE") and api == "flow":
+                parts = rel.strip("/").split("/")
                 if len(parts) >= 2 and parts[0] == "connections":
                     backend.store.simulate_other_writer(unquote(parts[1]))
-            status, payload, headers = self._route(method, path, query, body)
+                elif len(parts) >= 2 and parts[0] in ("flows", "sourceConnections", "targetConnections"):
+                    backend.pipeline.simulate_other_writer(parts[0], unquote(parts[1]))
+            status, payload, headers = self._route(api, rel, method, path, query, body)
         except ApiError as exc:
             status, payload, headers = exc.status, exc.body, exc.headers
         except Exception:  # a bug in the emulator: still answer like the service would
             if backend.verbose:
                 traceback.print_exc()
-            err = flow_error("1100-500", "Internal error in the emulator.")
+            err = API_ERRORS.get(api or "flow", flow_error)("1100-500", "Internal error in the emulator.")
             status, payload, headers = err.status, err.body, err.headers
 
         if isinstance(payload, dict) and isinstance(payload.get("report"), dict):
-            payload["report"]["request-id"] = request_id
+            report = payload["report"]
+            for key in ("request-id", "registryRequestId"):
+                if key in report:
+                    report[key] = request_id
 
         if kind == "drop_after":
             backend.journal.finish(entry, "dropped", kind)
@@ -314,21 +485,38 @@ class _Handler(BaseHTTPRequestHandler):
         backend.journal.finish(entry, status, kind)
         self._send(status, payload, headers, request_id)
 
-    def _route(self, method: str, path: str, query: str, body: bytes) -> Reply:
-        if path == IMS_TOKEN_PATH:
+    def _route(self, api: Optional[str], rel: str, method: str, path: str, query: str, body: bytes) -> Reply:
+        if api == "ims":
             return self._ims(method, query, body)
-        if not (path == BASE_PATH or path.startswith(BASE_PATH + "/")):
+        if api is None:
             raise gateway_error(404, "404000", "Resource not found")
+        org, sandbox, actor, client = self._gateway_checks(api)
+        ctx = Ctx(method, path, rel, query, body, self.headers, org, sandbox, actor, client, self._base_url())
+        if api == "flow":
+            return self._flow(ctx)
+        if api == "catalog":
+            return self._catalog(ctx)
+        if api == "schema":
+            return self._schema(ctx)
+        return self._dataprep(ctx)
 
-        org, sandbox, actor, client = self._gateway_checks()
+    def _base_url(self) -> str:
+        host = self.headers.get("Host")
+        if not host:
+            address = self.server.server_address
+            host = "%s:%d" % (address[0], address[1])
+        return "%s://%s" % ("https" if self.server.ssl_context is not None else "http", host)
+
+    # -- Flow Service -------------------------------------------------------
+
+    def _flow(self, ctx: Ctx) -> Reply:
+        method, parts, params, body = ctx.method, ctx.parts, ctx.params, ctx.body
+        org, sandbox, actor, client = ctx.org, ctx.sandbox, ctx.actor, ctx.client
         if method in ("POST", "PATCH"):
-            content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type != "application/json":
+            is_action = len(parts) == 3 and parts[2] == "action"
+            if ctx.content_type() != "application/json" and not (is_action and not body.strip()):
                 raise flow_error("1400-415", "Content-Type must be application/json.",
                                  title="Unsupported media type")
-
-        parts = [unquote(p) for p in path[len(BASE_PATH):].strip("/").split("/") if p]
-        params = parse_qs(query, keep_blank_values=True)
         store = self.backend.store
 
         if parts == ["connections"]:
@@ -362,6 +550,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif len(parts) == 3 and parts[0] == "connections" and parts[2] == "test":
             if method == "GET":
                 return 200, {"result": store.test_result(org, sandbox, parts[1])}, {}
+        elif len(parts) == 3 and parts[0] == "connections" and parts[2] == "explore":
+            if method == "GET":
+                return 200, explore(self.backend.buckets, store.get(org, sandbox, parts[1]), params), {}
+        elif parts and parts[0] in KINDS + ("flowSpecs",):
+            return self._pipeline(ctx)
         elif len(parts) == 3 and parts[0] == "connectionSpecs" and parts[2] == "configs":
             if method == "GET":
                 spec = resolve_spec({"id": parts[1]})
@@ -371,11 +564,171 @@ class _Handler(BaseHTTPRequestHandler):
                                      % (auth_type, spec.id), title="Invalid query parameter")
                 return 200, {"configParams": dict(spec.configs[auth_type])}, {}
         else:
-            raise flow_error("1100-404", "No such resource: %s" % path, title="Not Found")
-        raise flow_error("1100-405", "Method %s is not allowed on %s." % (method, path),
+            raise flow_error("1100-404", "No such resource: %s" % ctx.path, title="Not Found")
+        raise flow_error("1100-405", "Method %s is not allowed on %s." % (method, ctx.path),
                          title="Method Not Allowed")
 
-    def _gateway_checks(self) -> Tuple[str, str, str, str]:
+    def _pipeline(self, ctx: Ctx) -> Reply:
+        """Source/target connections, flows, runs and flow specs."""
+        method, parts = ctx.method, ctx.parts
+        pipeline = self.backend.pipeline
+        kind = parts[0]
+        if kind == "flowSpecs":
+            if len(parts) == 1 and method == "GET":
+                return 200, {"items": pipeline.flow_specs(ctx.params.get("property", []))}, {}
+            if len(parts) == 2 and method == "GET":
+                return 200, {"items": [pipeline.flow_spec(parts[1])]}, {}
+            if len(parts) > 2:
+                raise flow_error("1100-404", "No such resource: %s" % ctx.path, title="Not Found")
+        elif len(parts) == 1:
+            if method == "GET":
+                return self._list_kind(ctx, kind)
+            if method == "POST" and kind != "runs":
+                if not ctx.body.strip():
+                    raise flow_error("1405-400", "The request body is empty.", title="Empty request body")
+                body = _json_or(ctx.body, "1400-400")
+                create = {"sourceConnections": pipeline.create_source, "targetConnections": pipeline.create_target,
+                          "flows": pipeline.create_flow}[kind]
+                record = create(ctx.org, ctx.sandbox, body, ctx.actor, ctx.client)
+                headers = {"Location": "%s/flows/%s" % (BASE_PATH, record["id"])} if kind == "flows" else {}
+                return 201, {"id": record["id"], "etag": record["etag"]}, headers
+        elif len(parts) == 2:
+            record_id = parts[1]
+            if method == "GET":
+                return 200, {"items": [pipeline.get(kind, ctx.org, ctx.sandbox, record_id)]}, {}
+            if method == "PATCH" and kind != "runs":
+                if_match = self.headers.get("If-Match")
+                if not if_match:
+                    raise flow_error("1403-400", "The If-Match header is required to update a %s." % kind[:-1],
+                                     title="If-Match header missing")
+                if not ctx.body.strip():
+                    raise flow_error("1405-400", "The request body is empty.", title="Empty request body")
+                ops = _json_or(ctx.body, "1434-400")
+                if ops in ([], {}):
+                    raise flow_error("1405-400", "The patch contains no operations.", title="Empty request body")
+                record = pipeline.patch(kind, ctx.org, ctx.sandbox, record_id, if_match, ops, ctx.actor, ctx.client)
+                return 200, {"id": record["id"], "etag": record["etag"]}, {}
+            if method == "DELETE" and kind != "runs":
+                pipeline.delete(kind, ctx.org, ctx.sandbox, record_id, self.headers.get("If-Match"))
+                return 204, None, {}
+        elif len(parts) == 3 and kind == "flows" and parts[2] == "action":
+            if method == "POST":
+                record = pipeline.flow_action(ctx.org, ctx.sandbox, parts[1], ctx.param("op"), ctx.param("subOp"),
+                                              self.headers.get("If-Match"), ctx.actor, ctx.client)
+                return 200, {"id": record["id"], "etag": record["etag"]}, {}
+        else:
+            raise flow_error("1100-404", "No such resource: %s" % ctx.path, title="Not Found")
+        raise flow_error("1100-405", "Method %s is not allowed on %s." % (method, ctx.path),
+                         title="Method Not Allowed")
+
+    def _list_kind(self, ctx: Ctx, kind: str) -> Reply:
+        pipeline = self.backend.pipeline
+        return self._list_generic(
+            ctx.params, "/" + kind,
+            lambda props: pipeline.count(kind, ctx.org, ctx.sandbox, props),
+            lambda props, orderby, token, limit: pipeline.list(kind, ctx.org, ctx.sandbox, props, orderby,
+                                                               token, limit))
+
+    # -- Catalog --------------------------------------------------------------
+
+    def _catalog(self, ctx: Ctx) -> Reply:
+        method, parts = ctx.method, ctx.parts
+        catalog = self.backend.catalog
+        if method in ("POST", "PATCH", "PUT"):
+            allowed = ("application/json", "application/json-patch+json") if method == "PATCH" \
+                else ("application/json",)
+            if ctx.content_type() not in allowed:
+                raise catalog_error("1415-415", "Content-Type must be %s." % " or ".join(allowed),
+                                    title="Unsupported Media Type")
+        properties = None
+        if ctx.param("properties"):
+            properties = [p.strip() for p in ctx.param("properties").split(",") if p.strip()]
+        if parts == ["dataSets"]:
+            if method == "GET":
+                return 200, catalog.list(ctx.org, ctx.sandbox, ctx.params), {}
+            if method == "POST":
+                dataset_id = catalog.create(ctx.org, ctx.sandbox, catalog_mod.parse_body(ctx.body),
+                                            ctx.actor, ctx.client)
+                location = "%s/dataSets/%s" % (CATALOG_BASE_PATH, dataset_id)
+                return 201, ["@/dataSets/%s" % dataset_id], {"Location": location}
+        elif len(parts) == 2 and parts[0] == "dataSets":
+            dataset_id = parts[1]
+            if method == "GET":
+                return 200, catalog.get(ctx.org, ctx.sandbox, dataset_id, properties), {}
+            if method == "PATCH":
+                catalog.patch(ctx.org, ctx.sandbox, dataset_id, catalog_mod.parse_body(ctx.body),
+                              self.headers.get("If-None-Match"), ctx.actor)
+                return 200, ["@/dataSets/%s" % dataset_id], {}
+            if method == "DELETE":
+                deleted = catalog.delete(ctx.org, ctx.sandbox, dataset_id)
+                return 200, (["@/dataSets/%s" % dataset_id] if deleted else []), {}
+        else:
+            raise catalog_error("1100-404", "No such resource: %s" % ctx.path, title="Not Found")
+        raise catalog_error("1100-405", "Method %s is not allowed on %s." % (method, ctx.path),
+                            title="Method Not Allowed")
+
+    # -- Schema Registry ----------------------------------------------------
+
+    def _schema(self, ctx: Ctx) -> Reply:
+        method, parts = ctx.method, ctx.parts
+        registry = self.backend.registry
+        accept = self.headers.get("Accept")
+        if parts == ["stats"]:
+            if method == "GET":
+                return 200, registry.stats(ctx.org, ctx.sandbox), {}
+        elif parts == ["tenant", "schemas"]:
+            if method == "GET":
+                return 200, registry.list(ctx.org, ctx.sandbox, accept, ctx.params, ctx.base_url), {}
+        elif len(parts) >= 3 and parts[:2] == ["tenant", "schemas"]:
+            # The id is a meta:altId or a URL-encoded $id; an unencoded $id (with
+            # slashes) is taken as the raw rest of the path.
+            raw = ctx.rel.split("/tenant/schemas/", 1)[1]
+            if method == "GET":
+                return 200, registry.lookup(ctx.org, ctx.sandbox, unquote(raw), accept), {}
+        else:
+            raise xdm_error("1100-404", "No such resource: %s" % ctx.path, title="Not Found")
+        raise xdm_error("1100-405", "Method %s is not allowed on %s." % (method, ctx.path),
+                        title="Method Not Allowed")
+
+    # -- Data Prep --------------------------------------------------------------
+
+    def _dataprep(self, ctx: Ctx) -> Reply:
+        method, parts = ctx.method, ctx.parts
+        prep = self.backend.dataprep
+        if method in ("POST", "PUT", "PATCH") and ctx.content_type() != "application/json":
+            raise dataprep_error("1415-415", "Content-Type must be application/json.", title="Unsupported Media Type")
+        if parts == ["mappingSets"]:
+            if method == "GET":
+                return 200, prep.list(ctx.org, ctx.sandbox, ctx.params), {}
+            if method == "POST":
+                return 200, prep.create(ctx.org, ctx.sandbox, dataprep_mod.parse_body(ctx.body), ctx.actor), {}
+        elif parts == ["mappingSets", "validate"]:
+            if method == "POST":
+                return 200, prep.validate(ctx.org, ctx.sandbox, dataprep_mod.parse_body(ctx.body)), {}
+        elif len(parts) == 2 and parts[0] == "mappingSets":
+            set_id = parts[1]
+            if method == "GET":
+                return 200, prep.get(ctx.org, ctx.sandbox, set_id, ctx.param("version")), {}
+            if method == "PUT":
+                return 200, prep.put(ctx.org, ctx.sandbox, set_id, dataprep_mod.parse_body(ctx.body), ctx.actor), {}
+            if method == "DELETE":
+                prep.delete(ctx.org, ctx.sandbox, set_id)
+                return 200, {"id": set_id}, {}
+        elif len(parts) in (3, 4) and parts[0] == "mappingSets" and parts[2] == "mappings":
+            if method == "GET":
+                mappings = prep.get(ctx.org, ctx.sandbox, parts[1], ctx.param("version"))["mappings"]
+                if len(parts) == 3:
+                    return 200, mappings, {}
+                for mapping in mappings:
+                    if mapping["id"] == parts[3]:
+                        return 200, mapping, {}
+                raise dataprep_mod.not_found("Mapping '%s' of mapping set '%s'" % (parts[3], parts[1]))
+        else:
+            raise dataprep_error("1100-404", "No such resource: %s" % ctx.path, title="Not Found")
+        raise dataprep_error("1100-405", "Method %s is not allowed on %s." % (method, ctx.path),
+                             title="Method Not Allowed")
+
+    def _gateway_checks(self, api: str = "flow") -> Tuple[str, str, str, str]:
         """The API gateway's checks, in its order; returns (org, sandbox, user, client id)."""
         headers = self.headers
         authorization = (headers.get("Authorization") or "").strip()
@@ -395,15 +748,23 @@ class _Handler(BaseHTTPRequestHandler):
             raise gateway_error(400, "400003", "x-gw-ims-org-id header is required")
         if not org.endswith("@AdobeOrg"):
             raise gateway_error(403, "403025", "Profile is not valid")
+        error = API_ERRORS.get(api, flow_error)
         sandbox = (headers.get("x-sandbox-name") or "").strip()
         if not sandbox:
-            raise flow_error("2105-400", "The x-sandbox-name header is required.", title="Sandbox header missing")
+            raise error("2105-400", "The x-sandbox-name header is required.", title="Sandbox header missing")
         if not _SANDBOX_RE.match(sandbox):
-            raise flow_error("2100-404", "Sandbox '%s' was not found." % sandbox, title="Sandbox not found")
+            raise error("2100-404", "Sandbox '%s' was not found." % sandbox, title="Sandbox not found")
         return org, sandbox, actor, api_key
 
     def _list(self, org: str, sandbox: str, params: Dict[str, List[str]]) -> Reply:
         store = self.backend.store
+        return self._list_generic(
+            params, "/connections",
+            lambda props: store.count(org, sandbox, props),
+            lambda props, orderby, token, limit: store.list(org, sandbox, props, orderby, token, limit))
+
+    def _list_generic(self, params: Dict[str, List[str]], path: str, count_fn, list_fn) -> Reply:
+        """A Flow Service list: property/limit/orderby/continuationToken/count, ``{items, _links}``."""
         properties = params.get("property", [])
         limit_raw = params["limit"][-1] if "limit" in params else None
         count = params["count"][-1] if "count" in params else None
@@ -411,7 +772,7 @@ class _Handler(BaseHTTPRequestHandler):
             if limit_raw is not None:
                 raise flow_error("1401-400", "The limit and count parameters cannot be used together.",
                                  title="Invalid query parameters")
-            return 200, {"count": store.count(org, sandbox, properties)}, {}
+            return 200, {"count": count_fn(properties)}, {}
         limit = self.backend.page_size
         if limit_raw is not None:
             try:
@@ -423,7 +784,7 @@ class _Handler(BaseHTTPRequestHandler):
                                  title="Invalid query parameter") from None
         orderby = params["orderby"][-1] if params.get("orderby") else None
         token = params["continuationToken"][-1] if params.get("continuationToken") else None
-        items, next_token = store.list(org, sandbox, properties, orderby, token, limit)
+        items, next_token = list_fn(properties, orderby, token, limit)
         links: Dict[str, Any] = {}
         if next_token:
             # Relative to the Flow Service base path, carrying the same query.
@@ -433,7 +794,7 @@ class _Handler(BaseHTTPRequestHandler):
             if orderby:
                 pairs.append(("orderby", orderby))
             pairs.append(("continuationToken", next_token))
-            links["next"] = {"href": "/connections?" + urlencode(pairs, quote_via=quote)}
+            links["next"] = {"href": path + "?" + urlencode(pairs, quote_via=quote)}
         return 200, {"items": items, "_links": links}, {}
 
     def _ims(self, method: str, query: str, body: bytes) -> Reply:
@@ -505,6 +866,45 @@ class _Handler(BaseHTTPRequestHandler):
             return {"expired": backend.tokens.expire_all()}
         if route == ("POST", "token-lifetime"):
             return {"expires_in": backend.set_token_lifetime(data.get("expires_in"))}
+        if route == ("GET", "buckets"):
+            return {"dir": backend.buckets.directory, "buckets": backend.buckets.bucket_names()}
+        if route == ("POST", "buckets"):
+            directory = backend.set_buckets_dir(data.get("dir"))
+            return {"dir": directory, "buckets": backend.buckets.bucket_names()}
+        if route == ("GET", "schemas"):
+            org = query.get("org", [None])[-1]
+            sandbox = query.get("sandbox", ["prod"])[-1]
+            _check_scope(org, sandbox)
+            return {"schemas": backend.registry.summaries(org, sandbox)}
+        if route == ("POST", "schemas"):
+            unknown = set(data) - {"org", "sandbox", "title", "fields", "description", "class"}
+            if unknown:
+                raise ControlError(400, "unknown fields: %s" % ", ".join(sorted(unknown)))
+            return backend.add_schema(data.get("org"), data.get("sandbox", "prod"), data.get("title"),
+                                      data.get("fields"), data.get("description", ""),
+                                      data.get("class", PROFILE_CLASS))
+        if route == ("GET", "run-settings"):
+            return dict(backend.run_settings)
+        if route == ("POST", "run-settings"):
+            return backend.set_run_settings(**data)
+        if route == ("GET", "runs"):
+            flow_id = query.get("flowId", [None])[-1]
+            items = backend.pipeline.items("runs", query.get("org", [None])[-1], query.get("sandbox", [None])[-1])
+            return {"items": [r for r in items if flow_id is None or r["flowId"] == flow_id]}
+        if route == ("GET", "flows"):
+            return {"items": backend.pipeline.items("flows", query.get("org", [None])[-1],
+                                                    query.get("sandbox", [None])[-1])}
+        if route == ("GET", "mapping-sets"):
+            return {"items": backend.dataprep.items(query.get("org", [None])[-1], query.get("sandbox", [None])[-1])}
+        if len(parts) == 3 and parts[0] == "flows" and method == "POST" and parts[2] == "trigger":
+            run = backend.trigger_run(unquote(parts[1]))
+            return {"id": run["id"], "flowId": run["flowId"], "run": run}
+        if len(parts) == 3 and parts[0] == "flows" and method == "POST" and parts[2] == "next-run":
+            return {"flowId": unquote(parts[1]), "next_run": backend.set_next_run(unquote(parts[1]), data)}
+        if route == ("GET", "datasets"):
+            org = query.get("org", [None])[-1]
+            sandbox = query.get("sandbox", [None])[-1]
+            return {"items": backend.catalog.items(org, sandbox)}
         if parts[0] == "connections" and len(parts) == 3:
             conn_id, action = unquote(parts[1]), parts[2]
             if (method, action) == ("POST", "in-use"):
@@ -548,14 +948,19 @@ class Emulator:
     def __init__(self, tls: bool = False, page_size: int = 20, state_file: Optional[str] = None,
                  client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
                  access_tokens: Iterable[str] = (DEFAULT_ACCESS_TOKEN,), host: str = "127.0.0.1",
-                 port: int = 0, token_expires_in: int = DEFAULT_EXPIRES_IN, verbose: bool = False):
+                 port: int = 0, token_expires_in: int = DEFAULT_EXPIRES_IN, verbose: bool = False,
+                 buckets_dir: Optional[str] = None, run_seconds: float = DEFAULT_SETTINGS["run_seconds"],
+                 time_scale: float = DEFAULT_SETTINGS["time_scale"]):
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if run_seconds < 0 or time_scale <= 0:
+            raise ValueError("run_seconds must be >= 0 and time_scale > 0")
         self.tls = tls
         self.host = host
         self.port = port
         self.backend = Backend(page_size, state_file, client_id, client_secret, tuple(access_tokens),
-                               token_expires_in, verbose)
+                               token_expires_in, verbose, buckets_dir,
+                               {"run_seconds": float(run_seconds), "time_scale": float(time_scale)})
         self.ca_path: Optional[str] = None
         self._tmpdir: Optional[str] = None
         self._server: Optional[_Server] = None
@@ -575,12 +980,14 @@ class Emulator:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="aep-emulator", daemon=True)
         self._thread.start()
+        self.backend.runs.start()
         return self
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is None:
             return
+        self.backend.runs.stop()
         server.shutdown()
         server.close_all_connections()
         server.server_close()
@@ -663,3 +1070,90 @@ class Emulator:
 
     def set_token_lifetime(self, seconds: int) -> None:
         self.backend.set_token_lifetime(seconds)
+
+    # -- explore, Schema Registry, Catalog ------------------------------------
+
+    @property
+    def buckets_dir(self) -> str:
+        """The folder whose sub-directories are the S3 buckets explore shows."""
+        return self.backend.buckets.directory
+
+    def set_buckets_dir(self, path: str) -> str:
+        """Point the emulated S3 at another folder (until reset); returns its absolute path."""
+        return self.backend.set_buckets_dir(path)
+
+    @property
+    def tenant_id(self) -> str:
+        return TENANT_ID
+
+    def add_schema(self, org: str, sandbox: str = "prod", title: Optional[str] = None,
+                   fields: Optional[Dict[str, Any]] = None, description: str = "",
+                   meta_class: str = PROFILE_CLASS) -> str:
+        """Add a tenant schema; ``fields`` is nested ({"a": {"b": "string"}}). Returns its ``$id``."""
+        return self.backend.add_schema(org, sandbox, title, fields, description, meta_class)["$id"]
+
+    def schemas(self, org: str, sandbox: str = "prod") -> List[Dict[str, Any]]:
+        """Short items ({$id, meta:altId, version, title}) of the schemas of (org, sandbox)."""
+        _check_scope(org, sandbox)
+        return self.backend.registry.summaries(org, sandbox)
+
+    def datasets(self, org: Optional[str] = None, sandbox: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Catalog datasets (each with its ``id``) of (org, sandbox); None matches any."""
+        return self.backend.catalog.items(org, sandbox)
+
+    # -- Data Prep, flows, runs -------------------------------------------------
+
+    def mapping_sets(self, org: Optional[str] = None, sandbox: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Latest version of every mapping set of (org, sandbox); None matches any."""
+        return self.backend.dataprep.items(org, sandbox)
+
+    def flows(self, org: Optional[str] = None, sandbox: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self.backend.pipeline.items("flows", org, sandbox)
+
+    def source_connections(self, org: Optional[str] = None, sandbox: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self.backend.pipeline.items("sourceConnections", org, sandbox)
+
+    def target_connections(self, org: Optional[str] = None, sandbox: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self.backend.pipeline.items("targetConnections", org, sandbox)
+
+    def runs(self, flow_id: Optional[str] = None, org: Optional[str] = None,
+             sandbox: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Runs (creation order), of one flow or of every flow of (org, sandbox)."""
+        items = self.backend.pipeline.items("runs", org, sandbox)
+        return [r for r in items if flow_id is None or r["flowId"] == flow_id]
+
+    def run_settings(self) -> Dict[str, Any]:
+        return dict(self.backend.run_settings)
+
+    def set_run_settings(self, run_seconds: Optional[float] = None, time_scale: Optional[float] = None,
+                         start_grace: Optional[float] = None) -> Dict[str, Any]:
+        """How long runs take (``run_seconds``), how fast schedules tick (``time_scale`` multiplies every
+        interval: 0.001 turns 15 minutes into 0.9 s) and how far in the past a new ``startTime`` may be."""
+        return self.backend.set_run_settings(run_seconds=run_seconds, time_scale=time_scale,
+                                             start_grace=start_grace)
+
+    def trigger_run(self, flow_id: str) -> str:
+        """Create a run of the flow now (as if its schedule said so); returns the run id."""
+        return self.backend.trigger_run(flow_id)["id"]
+
+    def set_next_run(self, flow_id: str, status: str = "failed", errors: Optional[List[Dict[str, str]]] = None,
+                     failed_records: Optional[int] = None) -> Dict[str, Any]:
+        """Force the outcome of the flow's next run (``success`` or ``failed``, errors, failedRecordCount)."""
+        outcome: Dict[str, Any] = {"status": status}
+        if errors is not None:
+            outcome["errors"] = errors
+        if failed_records is not None:
+            outcome["failedRecordCount"] = failed_records
+        return self.backend.set_next_run(flow_id, outcome)
+
+    def wait_for_runs(self, flow_id: str, count: int = 1, timeout: float = 10.0) -> List[Dict[str, Any]]:
+        """Wait until the flow has ``count`` finished runs (success or failed); returns its runs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = self.runs(flow_id)
+            done = [r for r in runs if r["metrics"]["statusSummary"]["status"] in ("success", "failed")]
+            if len(done) >= count:
+                return runs
+            if time.monotonic() > deadline:
+                raise TimeoutError("flow %s has %d finished runs of %d wanted" % (flow_id, len(done), count))
+            time.sleep(0.02)

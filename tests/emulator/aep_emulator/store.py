@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import listing
 from .errors import flow_error
@@ -61,8 +61,26 @@ class Store:
         self.state_file = state_file
         self._scopes: Dict[Scope, Dict[str, Dict[str, Any]]] = {}
         self._seq = 0
+        # Other parts of the emulator (Catalog, Schema Registry...) persist
+        # their state in the same file under "extras": name -> (dump, load).
+        self._extras: Dict[str, Tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+        self._loaded_extras: Dict[str, Any] = {}
+        # Set by the flow pipeline: (org, sandbox, id) -> reason the base
+        # connection cannot be deleted (a flow uses it), or None.
+        self.in_use_check: Optional[Callable[[str, str, str], Optional[str]]] = None
         if state_file and os.path.exists(state_file):
             self._load()
+
+    def register_extra(self, name: str, dump: Callable[[], Any], load: Callable[[Any], None]) -> None:
+        """Persist another component's state in the state file; loads what the file already holds."""
+        with self.lock:
+            self._extras[name] = (dump, load)
+            if name in self._loaded_extras:
+                load(self._loaded_extras.pop(name))
+
+    def save(self) -> None:
+        with self.lock:
+            self._save()
 
     # -- persistence -------------------------------------------------------
 
@@ -76,6 +94,7 @@ class Store:
             for record in scope["connections"]:
                 bucket[record["id"]] = record
                 self._seq = max(self._seq, record["_seq"])
+        self._loaded_extras = dict(data.get("extras") or {})
 
     def _save(self) -> None:
         """Write the whole state atomically (temp file + rename); caller holds the lock."""
@@ -86,6 +105,8 @@ class Store:
             "scopes": [{"org": org, "sandbox": sb, "connections": list(bucket.values())}
                        for (org, sb), bucket in self._scopes.items() if bucket],
         }
+        if self._extras:
+            data["extras"] = {name: dump() for name, (dump, _load) in self._extras.items()}
         directory = os.path.dirname(os.path.abspath(self.state_file))
         fd, tmp = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
         try:
@@ -180,6 +201,12 @@ class Store:
         with self.lock:
             return public_view(self._get(org, sandbox, conn_id))
 
+    def find(self, org: str, sandbox: str, conn_id: str) -> Optional[Dict[str, Any]]:
+        """The masked item, or None (no error)."""
+        with self.lock:
+            record = self._scopes.get((org, sandbox), {}).get(conn_id)
+            return public_view(record) if record else None
+
     def test_result(self, org: str, sandbox: str, conn_id: str) -> bool:
         with self.lock:
             return bool(self._get(org, sandbox, conn_id)["_testResult"])
@@ -228,9 +255,11 @@ class Store:
             if if_match is not None and if_match != record["etag"]:
                 raise flow_error("1404-412", "The If-Match header does not match the current etag.",
                                  title="Precondition failed")
-            if record["_inUse"]:
+            reason = self.in_use_check(org, sandbox, conn_id) if self.in_use_check else None
+            if record["_inUse"] or reason:
                 raise flow_error("1418-400", "The connection '%s' cannot be deleted because it is used by "
-                                 "a dataflow. Delete the dataflow first." % conn_id,
+                                 "a dataflow%s. Delete the dataflow first."
+                                 % (conn_id, " (%s)" % reason if reason else ""),
                                  title="Connection in use")
             del self._scopes[(org, sandbox)][conn_id]
             self._save()
