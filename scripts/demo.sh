@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The demo: create an Amazon S3 connection with aep.platform against a local Flow Service emulator.
+# The demo: the whole S3 ingestion pipeline with aep.platform against a local emulator of Adobe's APIs.
 #
 # Sets up .venv, builds and installs the collection, starts the emulator over HTTPS with a throwaway
-# CA, runs the example playbook (credentials from a vault-encrypted file, demo password), runs it again
-# to show it is idempotent, prints the connection id and stops the emulator. The emulator keeps its
-# connections in .demo/emulator-state.json between runs; delete that file to start over.
+# CA (it serves the bucket acme-aep-landing from tests/emulator/buckets), then runs two playbooks with
+# credentials from a vault-encrypted file (demo password): create_s3_connection (the base connection)
+# and ingest_s3_files (the files the connection sees, the dataset, the dataflow, and its first run's
+# records). It runs the pipeline again to show changed=0, and stops the emulator. The emulator keeps its
+# state in .demo/emulator-state.json between runs; delete that file to start over.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/bootstrap.sh"
@@ -40,19 +42,23 @@ echo "    listening on $url"
 
 export AEP_PLATFORM_URL=$url AEP_IMS_URL=$url AEP_CA_PATH=$work/ca.pem
 run_playbook() {
-  "$venv/bin/ansible-playbook" aep.platform.create_s3_connection \
+  "$venv/bin/ansible-playbook" "aep.platform.$1" \
     --vault-password-file "$root/demo/vault-password.txt" \
     -e "aep_credentials_file=$root/demo/aep_credentials.vault.yml" \
-    -e s3_connection_name=demo-landing-bucket -e s3_bucket_name=demo-landing-bucket
+    -e s3_connection_name=demo-landing-bucket -e s3_bucket_name=acme-aep-landing -e poll_interval=1
 }
 
-echo "==> First run: creates the connection (unless an earlier demo did)"
-run_playbook | tee "$work/run1.log"
+echo "==> First run: the connection, then the files, the dataset, the dataflow and its first run"
+{ run_playbook create_s3_connection && run_playbook ingest_s3_files; } | tee "$work/run1.log"
 echo "==> Second run: nothing to change"
-run_playbook | tee "$work/run2.log"
+{ run_playbook create_s3_connection && run_playbook ingest_s3_files; } | tee "$work/run2.log"
 
-grep -q "changed=0" "$work/run2.log" || { echo "The second run changed something: not idempotent." >&2; exit 1; }
+[ "$(grep -c "changed=0 " "$work/run2.log")" -eq 2 ] || {
+  echo "The second run changed something: not idempotent." >&2; exit 1; }
 id=$(sed -n 's/.*S3 connection demo-landing-bucket has id \([0-9a-f-]*\).*/\1/p' "$work/run2.log" | head -1)
 [ -n "$id" ] || { echo "No connection id in the playbook's output." >&2; exit 1; }
+written=$(sed -n 's/.*run success, \([0-9][0-9]*\) records written.*/\1/p' "$work/run1.log" | head -1)
+[ -n "$written" ] && [ "$written" -gt 0 ] || { echo "The first run wrote no records." >&2; exit 1; }
 echo
-echo "Demo done: S3 connection 'demo-landing-bucket' has id $id; the second run reported changed=0."
+echo "Demo done: S3 connection 'demo-landing-bucket' ($id) feeds dataset 'Loyalty Members' through dataflow"
+echo "'loyalty-members'; its first run wrote $written records; the second run reported changed=0."

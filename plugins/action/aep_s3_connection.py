@@ -11,4 +11,4 @@ from ansible_collections.aep.platform.plugins.plugin_utils._action import AepMod
 class ActionModule(AepModuleAction):
     """aep.platform.aep_s3_connection, in-process when the task runs on the controller."""
 
-    resource_class = S3Connection
+    runner_class = S3Connection

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, aep.platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The options every aep.platform module shares, their checks, and the client built from them.
+"""The options every aep.platform module shares, and their checks.
 
 PRIVATE to the aep.platform collection: this API may change at any time.
 Documented once in the ``aep.platform.aep`` doc fragment.
@@ -17,12 +17,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.aep.platform.plugins.module_utils._auth import TokenProvider
-from ansible_collections.aep.platform.plugins.module_utils._client import (
-    AepError,
-    FlowServiceClient,
-    HttpTransport,
-)
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError, shown
 
 SANDBOX_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 MAX_TIMEOUT = 3600
@@ -31,10 +26,6 @@ MAX_RETRIES = 20
 DEFAULT_SCOPES = ["openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"]
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
-
-
-class AepValidationError(AepError):
-    """Bad input found before any request was sent."""
 
 
 def aep_argument_spec():
@@ -70,12 +61,6 @@ def _is_loopback(host):
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def shown(value, limit=80):
-    """``repr`` of a user's value for a message, clipped: a huge value must not flood the output."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "...'"
 
 
 def check_url(option, value):
@@ -134,35 +119,3 @@ def validate_common(params):
     check_transport_options(params)
     if not params.get("scopes") and not params.get("access_token"):
         raise AepValidationError("scopes must name at least one OAuth scope.")
-
-
-def build_transport(params):
-    """The HTTP transport (session, timeout, TLS, retries) for the validated shared options."""
-    return HttpTransport(
-        timeout=params["timeout"],
-        validate_certs=params["validate_certs"],
-        ca_path=params.get("ca_path"),
-        retries=params["retries"],
-    )
-
-
-def build_client(params, transport=None):
-    """A Flow Service client for the validated shared options."""
-    if transport is None:
-        transport = build_transport(params)
-    token_provider = TokenProvider(
-        transport,
-        access_token=params.get("access_token"),
-        client_id=params.get("client_id"),
-        client_secret=params.get("client_secret"),
-        ims_url=params.get("ims_url"),
-        scopes=params.get("scopes"),
-    )
-    return FlowServiceClient(
-        transport,
-        platform_url=params["platform_url"],
-        org_id=params["org_id"],
-        sandbox=params["sandbox"],
-        api_key=params.get("api_key") or params.get("client_id"),
-        token_provider=token_provider,
-    )

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.aep.platform.plugins.module_utils._client import (
-    AepApiError,
-    AepError,
-    decode_json,
-)
+from ansible_collections.aep.platform.plugins.module_utils._client import decode_json
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError
 
 IMS_TOKEN_PATH = "/ims/token/v3"
 
@@ -63,7 +60,13 @@ def request_access_token(transport, ims_url, client_id, client_secret, scopes):
 
 
 class TokenProvider:
-    """Callable that returns the bearer token, fetching it from IMS at most once per run."""
+    """Callable that returns the bearer token, fetching it from IMS when none was given.
+
+    ``renew`` replaces a token the gateway refused (expired or revoked) with a
+    new one from IMS, once per run and only with client credentials: a play
+    that shares one token between its tasks (``aep_access_token``) can outlive
+    it. IMS is asked at most twice per run, so a refusal never loops.
+    """
 
     def __init__(self, transport, access_token=None, client_id=None, client_secret=None,
                  ims_url=None, scopes=()):
@@ -74,6 +77,7 @@ class TokenProvider:
         self._ims_url = ims_url
         self._scopes = list(scopes or ())
         self.ims_requests = 0
+        self.renewed = False
 
     def __call__(self):
         if not self._token:
@@ -82,3 +86,18 @@ class TokenProvider:
                 self._transport, self._ims_url, self._client_id, self._client_secret, self._scopes,
             )["access_token"]
         return self._token
+
+    def renew(self):
+        """Replace the refused token with a new one from IMS; False when it cannot or already did."""
+        if self.renewed or not (self._client_id and self._client_secret):
+            return False
+        self.renewed = True
+        self.ims_requests += 1
+        try:
+            reply = request_access_token(self._transport, self._ims_url, self._client_id, self._client_secret,
+                                         self._scopes)
+        except AepError as exc:
+            raise AepError("The access token was refused as expired or revoked (401013), and a new one could not "
+                           "be obtained: %s" % exc.msg, **exc.details) from None
+        self._token = reply["access_token"]
+        return True

@@ -2,13 +2,20 @@
 # Copyright: (c) 2026, aep.platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""HTTP transport for the Adobe Experience Platform APIs.
+"""HTTP transport and API clients for the Adobe Experience Platform APIs.
 
 PRIVATE to the aep.platform collection: this API may change at any time.
 
 One ``requests.Session`` per module run. Everything that talks HTTP goes
 through ``HttpTransport.send``, which owns timeouts, TLS verification, retries
 with backoff and the mapping of Adobe's error bodies to ``AepApiError``.
+
+Flow Service, Catalog, the Schema Registry and Data Prep are base paths on
+that one transport (``Api``); each lists its objects in a shape of its own,
+which its ``Paging`` reads, so that callers only ever see a stream of items.
+``ApiClient`` adds Adobe's headers, JSON and the create that is never sent
+twice; ``client.api(CATALOG)`` gives a client for another API with the same
+transport, credentials and token.
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError, clip
 from ansible_collections.aep.platform.plugins.module_utils._version import COLLECTION_VERSION
 
-FLOW_SERVICE_PATH = "/data/foundation/flowservice"
 
 # Statuses where the request did not take effect, or may not have, and the
 # service asks (or is known) to be tried again later.
@@ -41,7 +48,7 @@ RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 # we fail with the service's answer instead.
 MAX_RETRY_AFTER = 120.0
 
-# No Flow Service reply is anywhere near this; a larger one is refused, not read into memory.
+# No Platform API reply is anywhere near this; a larger one is refused, not read into memory.
 MAX_REPLY_BYTES = 32 * 1024 * 1024
 
 # Next links are followed to the end, but a server that keeps answering with
@@ -50,69 +57,15 @@ MAX_PAGES = 10000
 
 USER_AGENT = "aep.platform/%s (Ansible collection)" % COLLECTION_VERSION
 
-
-class AepError(Exception):
-    """An error that ends a module run with ``fail_json``.
-
-    ``retryable`` marks errors after which the request may be tried again;
-    ``retry_after`` is the server's wish (seconds) when it gave one.
-    """
-
-    def __init__(self, msg, retryable=False, retry_after=None, in_progress=False, **details):
-        super().__init__(msg)
-        self.msg = msg
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.in_progress = in_progress
-        self.details = details
-
-    def fail_kwargs(self):
-        """Keyword arguments for ``fail_json``."""
-        result = dict(msg=self.msg)
-        result.update(self.details)
-        return result
-
-
-class AepApiError(AepError):
-    """An HTTP error answer from Flow Service, the Adobe I/O gateway or IMS."""
-
-    def __init__(self, method, path, status, code=None, message=None, request_id=None,
-                 retryable=False, retry_after=None):
-        self.method = method
-        self.path = path
-        self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        parts = ["%s %s failed with HTTP %s" % (method, path, status)]
-        if code:
-            parts.append(code)
-        text = ": ".join([" ".join(parts)] + ([message] if message else []))
-        if request_id:
-            text += " (request id %s)" % request_id
-        super().__init__(
-            text, retryable=retryable, retry_after=retry_after,
-            status=status,
-            error=dict(code=code, message=message, request_id=request_id, method=method, path=path),
-        )
-
-    @property
-    def numeric_code(self):
-        """The Flow Service code without its ``FLOW-`` prefix (``1404-412``), or the gateway code."""
-        if self.code and self.code.startswith("FLOW-"):
-            return self.code[len("FLOW-"):]
-        return self.code
-
-
-def _clip(text, limit=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "..."
+# The gateway's code for an access token that is not valid (expired, revoked, or of another environment).
+TOKEN_REFUSED_CODE = "401013"
 
 
 def parse_error_body(response):
     """Return ``(code, message, request_id)`` from any of Adobe's error shapes.
 
-    Flow Service sends ``{type, title, status, report, errorMessage}``, the
+    Flow Service sends ``{type, title, status, report, errorMessage}`` (Catalog,
+    the Schema Registry and Data Prep a ``type``/``title``/``detail`` variant), the
     gateway ``{error_code, message}``, IMS ``{error, error_description}``, and a
     proxy in between may send HTML: each is reduced to the same three values.
     """
@@ -124,7 +77,7 @@ def parse_error_body(response):
     if not isinstance(body, dict):
         text = response.text if response.content else ""
         kind = response.headers.get("Content-Type", "no content type")
-        message = "the reply is not a JSON error (%s)%s" % (kind, ": " + _clip(text, 200) if text else "")
+        message = "the reply is not a JSON error (%s)%s" % (kind, ": " + clip(text, 200) if text else "")
         return None, message, request_id
 
     code = None
@@ -140,14 +93,14 @@ def parse_error_body(response):
         code = str(body["code"])
 
     report = body.get("report") if isinstance(body.get("report"), dict) else {}
-    for key in ("errorMessage", "message", "error_description", "title"):
+    for key in ("errorMessage", "message", "error_description", "detail", "title"):
         if isinstance(body.get(key), str) and body[key]:
             message = body[key]
             break
     if not message and isinstance(report.get("detailed-message"), str):
         message = report["detailed-message"]
     request_id = report.get("request-id") or request_id
-    return code, _clip(message) if message else None, request_id
+    return code, clip(message) if message else None, request_id
 
 
 def _retry_after_seconds(response):
@@ -195,24 +148,35 @@ class RetryPolicy:
 
 # None: every transport opens its own session (a module process makes one anyway). A dict once
 # share_sessions() was called: the controller-side host runs every item of a task's loop in one worker
-# process, and they share a session (so its open connection) per TLS setting instead of a new TCP and
-# TLS handshake for each item.
-_SHARED_SESSIONS = None
+# process, and they share a connection pool (so its open connections) per TLS setting instead of a new
+# TCP and TLS handshake for each item. Only the pool: each transport still gets a session of its own,
+# since items may belong to other orgs or sandboxes and must not see each other's cookies, headers or
+# anything else a session keeps.
+_SHARED_POOLS = None
 
 
 def share_sessions():
-    """Let the transports made from now on in this process share their sessions."""
-    global _SHARED_SESSIONS  # pylint: disable=global-statement
-    if _SHARED_SESSIONS is None:
-        _SHARED_SESSIONS = {}
+    """Let the transports made from now on in this process share their connection pools."""
+    global _SHARED_POOLS  # pylint: disable=global-statement
+    if _SHARED_POOLS is None:
+        _SHARED_POOLS = {}
 
 
 def _new_or_shared_session(verify):
-    if _SHARED_SESSIONS is None:
-        return requests.Session()
-    if verify not in _SHARED_SESSIONS:
-        _SHARED_SESSIONS[verify] = requests.Session()
-    return _SHARED_SESSIONS[verify]
+    """A new session; once ``share_sessions()`` was called, on the pool shared by this TLS setting.
+
+    The pool (requests' ``HTTPAdapter``) is keyed by the TLS setting as well, so a connection
+    verified against one CA bundle is never reused for a transport that asked for another.
+    """
+    session = requests.Session()
+    if _SHARED_POOLS is None:
+        return session
+    adapter = _SHARED_POOLS.get(verify)
+    if adapter is None:
+        adapter = _SHARED_POOLS[verify] = requests.adapters.HTTPAdapter()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 class HttpTransport:
@@ -312,10 +276,10 @@ class HttpTransport:
                 "%s: a header value is not valid; check org_id, sandbox, api_key, client_id and access_token "
                 "for non-ASCII or control characters." % where) from None
         except requests.exceptions.RequestException as exc:
-            raise AepError("%s: %s" % (where, _clip(exc))) from None
+            raise AepError("%s: %s" % (where, clip(exc))) from None
         except OSError as exc:
             # requests reports an unreadable CA bundle as a bare OSError.
-            raise AepError("%s: %s (is ca_path a readable PEM file?)" % (where, _clip(exc.strerror or exc))) from None
+            raise AepError("%s: %s (is ca_path a readable PEM file?)" % (where, clip(exc.strerror or exc))) from None
 
     def _no_reply(self, where, url):
         return AepError("%s: %s did not reply completely within the timeout of %s s." % (
@@ -362,7 +326,7 @@ def _ssl_reason(exc):
     start = text.find("certificate verify failed")
     if start >= 0:
         text = text[start:].split(" (_ssl.c", maxsplit=1)[0]
-    return _clip(text, 160)
+    return clip(text, 160)
 
 
 def decode_json(response, method, display_path):
@@ -373,47 +337,197 @@ def decode_json(response, method, display_path):
         raise AepApiError(method, display_path, response.status_code,
                           message="the reply is not valid JSON (%s): %s" % (
                               response.headers.get("Content-Type", "no content type"),
-                              _clip(response.text, 200)),
+                              clip(response.text, 200)),
                           request_id=response.headers.get("x-request-id")) from None
 
 
-class FlowServiceClient:
-    """Flow Service calls: base URL, Adobe headers, JSON, paging."""
+def _malformed(display_path, response, what):
+    return AepApiError("GET", display_path, response.status_code, message=what,
+                       request_id=response.headers.get("x-request-id"))
 
-    def __init__(self, transport, platform_url, org_id, sandbox, api_key, token_provider):
+
+class Paging:
+    """How one API lists its objects: the items of a page, and the request for the next page.
+
+    ``first_params`` adds what the first request needs; ``page`` returns
+    ``(items, following)``: ``following()`` gives the next request's
+    ``(url, params)``, or ``following`` is None at the end. It is called only
+    once the page's items are used, so that a bad next link fails after them.
+    """
+
+    def first_params(self, params):
+        return dict(params or {})
+
+    def page(self, client, url, params, data, display_path, response):
+        raise NotImplementedError
+
+
+class LinkPaging(Paging):
+    """Flow Service: ``{items: [...], _links: {next: {href}}}``; the link carries the continuation token."""
+
+    def __init__(self, key="items"):
+        self.key = key
+
+    def page(self, client, url, params, data, display_path, response):
+        items = data.get(self.key) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise _malformed(display_path, response, "the reply has no '%s' list" % self.key)
+        if not all(isinstance(item, dict) for item in items):
+            raise _malformed(display_path, response, "the reply's '%s' are not all objects" % self.key)
+        links = data.get("_links")
+        next_link = links.get("next") if isinstance(links, dict) else None
+        href = next_link.get("href") if isinstance(next_link, dict) else None
+        if not href:
+            return items, None
+        if not isinstance(href, str):
+            raise _malformed(display_path, response, "the reply's next link is not a string")
+        return items, lambda: (client.resolve_link(href), None)
+
+
+class OffsetPaging(Paging):
+    """``start``/``limit`` paging that stops at a short page: Catalog and Data Prep.
+
+    Catalog answers an object keyed by id (the id is added to each item);
+    Data Prep ``{data: [...], _page: {...}}``.
+    """
+
+    def __init__(self, limit, key=None):
+        self.limit = limit
+        self.key = key
+
+    def first_params(self, params):
+        params = dict(params or {})
+        params.setdefault("start", 0)
+        params.setdefault("limit", self.limit)
+        return params
+
+    def page(self, client, url, params, data, display_path, response):
+        if self.key is None:
+            if not isinstance(data, dict):
+                raise _malformed(display_path, response, "the reply is not an object keyed by id")
+            items = []
+            for ident, item in data.items():
+                if not isinstance(item, dict):
+                    raise _malformed(display_path, response, "the reply's items are not all objects")
+                items.append(dict(item, id=ident))
+        else:
+            items = data.get(self.key) if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise _malformed(display_path, response, "the reply has no '%s' list" % self.key)
+        limit = int(params["limit"])
+        if len(items) < limit:
+            return items, None
+        return items, lambda: (url, dict(params, start=int(params["start"]) + limit))
+
+
+class StartTokenPaging(Paging):
+    """Schema Registry: ``{results: [...], _page: {next: <start token or null>}}``."""
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    def first_params(self, params):
+        params = dict(params or {})
+        params.setdefault("limit", self.limit)
+        return params
+
+    def page(self, client, url, params, data, display_path, response):
+        items = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise _malformed(display_path, response, "the reply has no 'results' list")
+        page = data.get("_page")
+        token = page.get("next") if isinstance(page, dict) else None
+        if token in (None, ""):
+            return items, None
+        if not isinstance(token, (str, int)) or isinstance(token, bool):
+            raise _malformed(display_path, response, "the reply's next page token is not a string")
+        return items, lambda: (url, dict(params, start=token))
+
+
+class Api:
+    """One Platform API: its base path below the platform URL, and how it lists."""
+
+    def __init__(self, name, base_path, paging, accept="application/json"):
+        self.name = name
+        self.base_path = base_path
+        self.paging = paging
+        self.accept = accept
+
+
+FLOW_SERVICE = Api("Flow Service", "/data/foundation/flowservice", LinkPaging())
+CATALOG = Api("Catalog", "/data/foundation/catalog", OffsetPaging(limit=100))
+SCHEMA_REGISTRY = Api("Schema Registry", "/data/foundation/schemaregistry", StartTokenPaging(limit=300),
+                      accept="application/vnd.adobe.xed-id+json")
+DATA_PREP = Api("Data Prep", "/data/foundation/conversion", OffsetPaging(limit=100, key="data"))
+
+
+class ApiClient:
+    """Calls to one Platform API: base URL, Adobe headers, JSON, paging, safe creates."""
+
+    def __init__(self, transport, platform_url, org_id, sandbox, api_key, token_provider, api=FLOW_SERVICE):
         self.transport = transport
-        self.base_url = platform_url.rstrip("/") + FLOW_SERVICE_PATH
+        self.platform_url = platform_url
+        self.org_id = org_id
+        self.sandbox = sandbox
+        self.api_key = api_key
+        self.token_provider = token_provider
+        self.spec = api
         self.origin = _origin(platform_url)
+        self.base_url = platform_url.rstrip("/") + api.base_path
         self._static_headers = {
             "x-api-key": api_key,
             "x-gw-ims-org-id": org_id,
             "x-sandbox-name": sandbox,
-            "Accept": "application/json",
+            "Accept": api.accept,
         }
-        self._token_provider = token_provider
+
+    def api(self, api):
+        """A client for another API on the same transport, with the same credentials and token."""
+        if api is self.spec:
+            return self
+        return ApiClient(self.transport, self.platform_url, self.org_id, self.sandbox, self.api_key,
+                         self.token_provider, api=api)
 
     def _headers(self, extra=None):
         headers = dict(self._static_headers)
-        headers["Authorization"] = "Bearer %s" % self._token_provider()
+        headers["Authorization"] = "Bearer %s" % self.token_provider()
         if extra:
             headers.update(extra)
         return headers
 
+    def _send(self, method, url, display_path, headers=None, idempotent=True, **kwargs):
+        """``transport.send`` with Adobe's headers and the run's token.
+
+        A token the gateway refuses as expired or revoked (401013) is replaced
+        once, when the run has client credentials to ask IMS for another, and
+        the request is sent again: the gateway refused it before the API saw
+        it, so that is safe even for a POST. A second refusal is final.
+        """
+        try:
+            return self.transport.send(method, url, display_path, idempotent=idempotent,
+                                       headers=self._headers(headers), **kwargs)
+        except AepApiError as exc:
+            renew = getattr(self.token_provider, "renew", None)
+            if not (exc.status == 401 and exc.code == TOKEN_REFUSED_CODE and renew is not None and renew()):
+                raise
+        return self.transport.send(method, url, display_path, idempotent=idempotent,
+                                   headers=self._headers(headers), **kwargs)
+
     def request(self, method, path, params=None, body=None, headers=None, idempotent=True):
-        """Send a request to ``path`` (below the Flow Service base) and return the decoded JSON, or None."""
+        """Send a request to ``path`` (below the API's base) and return the decoded JSON, or None."""
         url = self.base_url + path
-        kwargs = {"params": params, "headers": self._headers(headers)}
+        kwargs = {"params": params, "headers": headers}
         if body is not None:
             kwargs["json"] = body
-        response = self.transport.send(method, url, path, idempotent=idempotent, **kwargs)
+        response = self._send(method, url, path, idempotent=idempotent, **kwargs)
         if response.status_code == 204 or not response.content:
             return None
         return decode_json(response, method, path)
 
-    def get(self, path, params=None):
-        return self.request("GET", path, params=params)
+    def get(self, path, params=None, headers=None):
+        return self.request("GET", path, params=params, headers=headers)
 
-    def create(self, path, body, recover):
+    def create(self, path, body, recover, kind="object", params=None):
         """POST that is never blindly sent twice.
 
         When a POST fails in a way that may or may not have reached the server
@@ -427,10 +541,10 @@ class FlowServiceClient:
         attempt = 0
         while True:
             try:
-                return self.request("POST", path, body=body, idempotent=False)
+                return self.request("POST", path, params=params, body=body, idempotent=False)
             except AepError as exc:
                 if exc.in_progress:
-                    return self._await_created(exc, recover)
+                    return self._await_created(exc, recover, kind)
                 if not exc.retryable or attempt >= self.transport.retries:
                     raise
                 retry_after = exc.retry_after
@@ -442,7 +556,7 @@ class FlowServiceClient:
                 if found is not None:
                     return found
 
-    def _await_created(self, exc, recover):
+    def _await_created(self, exc, recover, kind):
         for attempt in range(self.transport.retries + 1):
             if attempt:
                 self.transport.policy.pause(attempt - 1)
@@ -451,55 +565,42 @@ class FlowServiceClient:
                 return found
         raise AepError(
             "%s It was not sent again, so that a create still under way cannot be doubled, and it was not "
-            "found by name after %d look-ups. Run the task again: it finds the connection if the create went "
-            "through, and creates it otherwise." % (exc.msg, self.transport.retries + 1), **exc.details)
+            "found by name after %d look-ups. Run the task again: it finds the %s if the create went "
+            "through, and creates it otherwise." % (exc.msg, self.transport.retries + 1, kind), **exc.details)
 
-    def paginate(self, path, params=None):
-        """Yield every item of a list call, following ``_links.next`` to the end."""
+    def paginate(self, path, params=None, headers=None):
+        """Yield every item of a list call, page after page, in the API's own list shape."""
+        paging = self.spec.paging
         url = self.base_url + path
-        display_path = path
+        params = paging.first_params(params)
         seen = set()
         for _page in range(MAX_PAGES):
-            response = self.transport.send("GET", url, display_path, params=params, headers=self._headers())
-            data = decode_json(response, "GET", display_path)
-            items = data.get("items") if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise AepApiError("GET", display_path, response.status_code,
-                                  message="the reply has no 'items' list",
-                                  request_id=response.headers.get("x-request-id"))
+            response = self._send("GET", url, path, params=params, headers=headers)
+            data = decode_json(response, "GET", path)
+            items, following = paging.page(self, url, params, data, path, response)
             if not all(isinstance(item, dict) for item in items):
-                raise AepApiError("GET", display_path, response.status_code,
-                                  message="the reply's 'items' are not all objects",
-                                  request_id=response.headers.get("x-request-id"))
+                raise _malformed(path, response, "the reply's items are not all objects")
             yield from items
-            links = data.get("_links")
-            next_link = links.get("next") if isinstance(links, dict) else None
-            href = next_link.get("href") if isinstance(next_link, dict) else None
-            if not href:
+            if following is None:
                 return
-            if not isinstance(href, str):
-                raise AepApiError("GET", display_path, response.status_code,
-                                  message="the reply's next link is not a string",
-                                  request_id=response.headers.get("x-request-id"))
-            if href in seen:
-                raise AepApiError("GET", display_path, response.status_code,
-                                  message="the service sent the same next link twice; stopping to avoid a loop")
-            seen.add(href)
-            url = self._resolve_next(href)
-            params = None
+            url, params = following()
+            marker = (url, repr(sorted((params or {}).items())))
+            if marker in seen:
+                raise _malformed(path, response, "the service sent the same next link twice; stopping to avoid a loop")
+            seen.add(marker)
         raise AepError("GET %s: more than %d pages; stopping." % (path, MAX_PAGES))
 
-    def _resolve_next(self, href):
+    def resolve_link(self, href):
         """Turn a next link into a URL on the same origin.
 
-        Adobe's links are relative to the Flow Service base path; an absolute
-        link is followed only to the same origin, so the bearer token is never
-        sent to a host the user did not name.
+        Adobe's links are relative to the API's base path; an absolute link is
+        followed only to the same origin, so the bearer token is never sent to
+        a host the user did not name.
         """
         if href.startswith(("http://", "https://")):
             if _origin(href) != self.origin:
                 raise AepError("The service's next link points to another host (%s); not following it." % _origin(href))
             return href
-        if href.startswith(FLOW_SERVICE_PATH + "/"):
+        if href.startswith(self.spec.base_path + "/"):
             return urljoin(self.origin + "/", href.lstrip("/"))
         return self.base_url + "/" + href.lstrip("/")

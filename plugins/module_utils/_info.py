@@ -13,18 +13,16 @@ particular source: a module subclasses it and names, in ``resource_class``, a
 secret parameters. The look-up follows the resource's own rules (its server
 filters, an exact name match on the client, every page).
 
-It has the interface ``_module.run_module`` expects of a resource class, takes
-validated parameters and returns a result dict or raises ``AepError``: a module
-and a controller-side action plugin run it alike. It only ever sends GETs.
+It is a ``Runner``: a module and a controller-side action plugin run it alike.
+It only ever sends GETs.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
-from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError
-from ansible_collections.aep.platform.plugins.module_utils._resource import FlowServiceResource
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._runner import Runner
 
 # Epoch-millisecond fields of a Flow Service item, and the ISO 8601 field added beside each.
 TIME_FIELDS = (("createdAt", "created_at"), ("updatedAt", "updated_at"))
@@ -45,7 +43,7 @@ def iso8601(epoch_ms):
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class ConnectionInfo:
+class ConnectionInfo(Runner):
     """List base connections of ``resource_class``'s connection spec; never change anything."""
 
     resource_class = None
@@ -55,12 +53,10 @@ class ConnectionInfo:
         id=dict(type="str"),
         test_connection=dict(type="bool", default=False),
     )
-    required_one_of = []
 
     def __init__(self, client, params, check_mode=False, diff=False):
         # Check mode and diff change nothing here: every request is a GET.
-        self.client = client
-        self.params = params
+        super().__init__(client, params, check_mode=check_mode, diff=diff)
         self.resource = self.resource_class(client, params)
 
     @classmethod
@@ -70,7 +66,7 @@ class ConnectionInfo:
                                      "every %s." % cls.resource_class.kind)
         if params.get("name") == "":
             raise AepValidationError("name must not be empty; omit it to list every %s." % cls.resource_class.kind)
-        FlowServiceResource.validate_params(params)
+        cls.resource_class.check_id(params.get("id"))
 
     def run(self):
         if self.params.get("id") is not None:

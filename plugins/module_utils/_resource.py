@@ -2,15 +2,19 @@
 # Copyright: (c) 2026, aep.platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Generic Flow Service resource logic: look up, then create, update or delete.
+"""Generic resource logic: look up, then create, update or delete.
 
 PRIVATE to the aep.platform collection: this API may change at any time.
 
-``FlowServiceResource`` knows Flow Service conventions (``{items: [...]}``
-replies, ``property`` filters, JSON Patch with ``If-Match``), check mode and
-diff, but no particular resource. ``BaseConnection`` adds what every base
-connection has (a connection spec and an auth block with write-only secrets)
-without knowing any particular source; a module declares the rest.
+``Resource`` is the state machine every object with an id and a name shares:
+find by id or exact name, create (never doubled), compare and update, delete,
+check mode and diff; it calls hooks for everything an API decides.
+``FlowServiceResource`` fills those hooks with Flow Service's conventions
+(``{items: [...]}`` replies, ``property`` filters, JSON Patch with
+``If-Match``) but knows no particular object. ``BaseConnection`` adds what
+every base connection has (a connection spec and an auth block with
+write-only secrets) without knowing any particular source; a module declares
+the rest.
 
 The logic takes validated parameters and returns a result dict, or raises
 ``AepError``; it does not care which host (module or action plugin) runs it.
@@ -18,13 +22,22 @@ The logic takes validated parameters and returns a result dict, or raises
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError, shown
-from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError, AepValidationError, shown
+from ansible_collections.aep.platform.plugins.module_utils._locks import create_lock
+from ansible_collections.aep.platform.plugins.module_utils._runner import Runner
 
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def with_article(noun):
+    """``"a dataset"``, ``"an S3 connection"``: an acronym is read letter by letter."""
+    first_word = noun.split(" ", 1)[0]
+    vowel_sounds = "AEFHILMNORSX" if first_word.isupper() else "AEIOU"
+    return ("an " if first_word[:1].upper() in vowel_sounds else "a ") + noun
 
 
 def as_dict(value):
@@ -55,28 +68,22 @@ def apply_json_patch(document, operations):
     return result
 
 
-class FlowServiceResource:
-    """Ensure one Flow Service object is present or absent.
+class Resource(Runner):
+    """Ensure one object is present or absent: the logic every API shares.
 
     Subclasses set ``path``, ``kind`` (for messages), ``result_key`` and
-    ``fact_name``, and implement ``create_body``, ``patch_operations``,
-    ``view`` and, when needed, ``list_filters``, ``belongs`` and ``public``.
+    ``fact_name``, and fill the hooks: ``fetch_by_id``, ``find_all``,
+    ``create_body``, ``send_create``, ``changes``, ``predict``,
+    ``send_update``, ``send_delete``, and ``view`` and ``public``.
     """
 
     path = None
     kind = "object"
     result_key = None
     fact_name = None
-    # The module's own options (the shared ones are added by _module), and
-    # AnsibleModule's required_one_of for them.
-    argument_spec = {}
-    required_one_of = []
-
-    def __init__(self, client, params, check_mode=False, diff=False):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = diff
+    # What an id of this kind looks like, for the check before any request.
+    id_pattern = None
+    id_example = None
 
     # Hooks ------------------------------------------------------------------
 
@@ -87,35 +94,61 @@ class FlowServiceResource:
             # AnsibleModule's required_one_of counts an option set to null or "" as given.
             if all(params.get(option) in (None, "") for option in group):
                 raise AepValidationError("one of the following is required: %s" % ", ".join(group))
-        if params.get("id") is not None and not UUID_RE.fullmatch(params["id"]):
-            raise AepValidationError("id must be a UUID such as 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b, got %s."
-                                     % shown(params["id"]))
+        cls.check_id(params.get("id"))
 
-    def list_filters(self):
-        """``property`` filters, besides the name, that narrow a look-up on the server."""
-        return []
+    @classmethod
+    def check_id(cls, ident):
+        if ident is not None and cls.id_pattern is not None and not cls.id_pattern.fullmatch(ident):
+            raise AepValidationError("id must be %s, got %s." % (cls.id_example, shown(ident)))
+
+    def fetch_by_id(self, ident):
+        """The item with this id, of whatever kind, or None when there is none."""
+        raise NotImplementedError
 
     def belongs(self, item):
         """Whether an item found on the server is of this resource's kind."""
         return True
 
+    def find_all(self, name=None):
+        """Every item of this kind, or those named exactly ``name``, across all pages."""
+        raise NotImplementedError
+
     def create_body(self):
         raise NotImplementedError
 
-    def patch_operations(self, current):
-        """JSON Patch operations that turn ``current`` into what the user asked for."""
+    def send_create(self, body):
+        """Create the object (never twice); return what is known of it, with its ``id``."""
+        raise NotImplementedError
+
+    def changes(self, current):
+        """What must change to turn ``current`` into what the user asked for; empty when nothing."""
+        raise NotImplementedError
+
+    def predict(self, current, changes):
+        """``current`` as it will be once ``changes`` are applied (check mode, diff)."""
+        raise NotImplementedError
+
+    def send_update(self, current, changes):
+        """Apply ``changes``; return the object as it is afterwards."""
+        raise NotImplementedError
+
+    def send_delete(self, current):
+        """Delete the object; an object that is already gone is not an error."""
         raise NotImplementedError
 
     def view(self, item):
-        """What diff mode shows of an item: never a secret."""
+        """What diff mode shows of an item (before and after): never a secret."""
         raise NotImplementedError
 
     def public(self, item):
-        """The item as returned to the user: never a secret."""
+        """The item as the module returns it: never a secret."""
         return copy.deepcopy(item)
 
-    def annotate_diff(self, diff, operations):
+    def annotate_diff(self, diff, changes):
         """Mark in an update's diff what ``view`` cannot show, such as replaced secrets."""
+
+    def before_delete(self, current):
+        """Read what the delete's diff shows besides ``current`` itself (nothing by default)."""
 
     # Look-up ----------------------------------------------------------------
 
@@ -127,47 +160,25 @@ class FlowServiceResource:
             return "%s '%s' (%s)" % (self.kind, name, ident)
         return "%s '%s'" % (self.kind, name or ident)
 
-    def fetch_by_id(self, ident):
-        """The item with this id, of whatever kind, or None when there is none."""
-        try:
-            data = self.client.get("%s/%s" % (self.path, ident))
-        except AepApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        items = data.get("items") if isinstance(data, dict) else None
-        if not items or not isinstance(items, list):
-            return None
-        item = items[0]
-        if not isinstance(item, dict):
-            raise AepError("GET %s/%s: the reply's item is not an object." % (self.path, ident))
-        return item
-
     def get_by_id(self, ident):
         item = self.fetch_by_id(ident)
         if item is not None and not self.belongs(item):
-            raise AepError("Connection %s exists but is not an %s; refusing to manage it with this module."
-                           % (ident, self.kind))
+            raise AepError("%s exists but is not %s; refusing to manage it with this module."
+                           % (ident, with_article(self.kind)))
         return item
 
-    def find_all(self, name=None):
-        """Every item of this kind, or those named exactly ``name``, across all pages."""
-        filters = list(self.list_filters())
-        # The server reads a comma in a filter value as "any of", so a name with
-        # a comma cannot be filtered on the server; the name is always compared
-        # exactly here.
-        if name is not None and "," not in name:
-            filters.append("name==%s" % name)
-        return [item for item in self.client.paginate(self.path, params={"property": filters})
-                if self.belongs(item) and (name is None or item.get("name") == name)]
+    def find_by_name(self, name, settle=False):
+        """The one item named ``name``, or None; several fail, naming their ids.
 
-    def find_by_name(self, name):
-        matches = self.find_all(name)
+        With ``settle``, several items created close together may be tasks that raced to create the
+        name and are still settling which one to keep (``_settle_race``): they are looked up again.
+        """
+        matches = self._settled(name) if settle else self.find_all(name)
         if len(matches) > 1:
             raise AepError(
                 "%d %ss are named '%s' in sandbox '%s': %s. Names are not unique in Adobe Experience Platform; "
                 "pass id to choose one." % (len(matches), self.kind, name, self.params.get("sandbox"),
-                                            ", ".join(item.get("id", "?") for item in matches)),
+                                            ", ".join(str(item.get("id", "?")) for item in matches)),
                 ids=[item.get("id") for item in matches])
         return matches[0] if matches else None
 
@@ -184,13 +195,16 @@ class FlowServiceResource:
         return self.present()
 
     def present(self):
-        current = self.find()
-        if current is None:
-            if self.params.get("id"):
-                raise AepError(
-                    "No %s with id %s exists in sandbox '%s'. An id only addresses an existing connection; "
-                    "to create one, give name without id." % (self.kind, self.params["id"], self.params.get("sandbox")))
-            return self.create()
+        # Held around look-up and create only: a task that waited for it finds what the other one made.
+        with self._create_lock():
+            current = self.find() if self.params.get("id") else self.find_by_name(self.params["name"], settle=True)
+            if current is None:
+                if self.params.get("id"):
+                    raise AepError(
+                        "No %s with id %s exists in sandbox '%s'. An id only addresses an existing %s; "
+                        "to create one, give name without id." % (self.kind, self.params["id"],
+                                                                  self.params.get("sandbox"), self.kind))
+                return self.create()
         return self.update(current)
 
     def create(self):
@@ -200,29 +214,225 @@ class FlowServiceResource:
             predicted = self.public(body)
             predicted.update(id=None, etag=None)
             return self._result(True, predicted, diff)
-        reply = self.client.create(self.path, body, recover=lambda: self.find_by_name(body["name"]))
+        own = self.send_create(body)
+        survivor = self._settle_race(own)
+        if survivor is not None:
+            return self.update(survivor)
+        created = self.public(body)
+        created.update(self.public(own))
+        return self._result(True, created, diff)
+
+    # Concurrent creates ---------------------------------------------------------
+    #
+    # Names are not unique in Platform, so two tasks that ensure one name at the same time can both find
+    # nothing and both create it. On one controller, ``_create_lock`` makes them take turns around look-up
+    # and create. Across controllers, ``_settle_race`` looks the name up once after each create: every
+    # racer sees the same objects and keeps the same one, and the others delete what they created.
+
+    def lock_key(self):
+        """What identifies the object a create makes: API, org, sandbox, kind and name."""
+        client = self.client
+        return (getattr(client, "base_url", None), getattr(client, "org_id", None),
+                getattr(client, "sandbox", self.params.get("sandbox")), self.kind, self.params.get("name"))
+
+    def lock_wait(self):
+        """Seconds to wait for another task's look-up and create: as long as four requests may take."""
+        return max(60.0, 4.0 * float(self.params.get("timeout") or 30))
+
+    def created_at(self, item):
+        """When the service created ``item``, in milliseconds since the epoch; None when unknown.
+
+        Flow Service's ``createdAt``; an API that names it otherwise (Catalog: ``created``) overrides this.
+        """
+        value = item.get("createdAt")
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def _create_lock(self):
+        if self.check_mode or self.params.get("id"):
+            return contextlib.nullcontext()  # nothing is created
+        return create_lock(self.lock_key(), self.lock_wait(),
+                           "%s named '%s'" % (with_article(self.kind), self.params.get("name")))
+
+    def _race_order(self, item):
+        """The order every racer agrees on: earliest creation first, then lowest id."""
+        created = self.created_at(item)
+        return (created is None, created if created is not None else 0, str(item.get("id")))
+
+    def _settled(self, name):
+        """The items named ``name``; while several were created within ``lock_wait`` of each other, again.
+
+        Tasks that raced to create the name each delete their own object but one within two requests
+        of their create, so a look-up in between sees several: it is repeated with the transport's
+        backoff, as often as a request would be retried. Items created further apart are duplicates
+        that a race did not make, and are reported at once.
+        """
+        matches = self.find_all(name)
+        for attempt in range(self.client.transport.retries):
+            times = [self.created_at(item) for item in matches]
+            if len(matches) < 2 or None in times or max(times) - min(times) > self.lock_wait() * 1000:
+                break
+            self.client.transport.policy.pause(attempt)
+            matches = self.find_all(name)
+        return matches
+
+    def _settle_race(self, own):
+        """After a create: the object every racer keeps, when it is not ``own``; else None.
+
+        One look-up by name. The look-up before the create found no object of this name, so any other
+        one now was created (or renamed to it) since: a race, not a duplicate that existed before. All
+        racers see the same objects and keep the earliest created (then the lowest id); a task whose own
+        object is not that one deletes it. When the look-up does not show the task's own object yet (a
+        listing that lags behind writes), nothing can be decided and nothing is deleted.
+        """
+        ident = own.get("id")
+        name = self.params.get("name")
+        try:
+            matches = [item for item in self.find_all(name) if item.get("id")]
+        except AepError as exc:
+            raise AepError("%s was created, but the look-up that checks whether another task created the same "
+                           "name at the same time failed: %s Run the task again: it finds the %s."
+                           % (self._label(own), exc.msg, self.kind), **dict(exc.details, id=ident)) from None
+        if len(matches) < 2 or not any(item["id"] == ident for item in matches):
+            return None
+        survivor = min(matches, key=self._race_order)
+        if survivor["id"] == ident:
+            return None
+        mine = next(item for item in matches if item["id"] == ident)
+        try:
+            self.send_delete(mine)
+        except AepError as exc:
+            raise AepError("Another task created %s at the same time as this one; %s is kept, but deleting the "
+                           "duplicate this task created failed: %s Delete %s, or run the task again."
+                           % (self._label(survivor), survivor["id"], exc.msg, ident),
+                           **dict(exc.details, ids=[survivor["id"], ident])) from None
+        return survivor
+
+    def update(self, current):
+        changes = self.changes(current)
+        if not changes:
+            return self._result(False, self.public(current))
+        diff = {"before": self.view(current), "after": self.view(self.predict(current, changes))}
+        self.annotate_diff(diff, changes)
+        if self.check_mode:
+            return self._result(True, self.public(self.predict(current, changes)), diff)
+        updated = self.send_update(current, changes)
+        return self._result(True, self.public(updated), diff)
+
+    def absent(self):
+        current = self.find()
+        if current is None:
+            return self._result(False, None)
+        self.before_delete(current)
+        diff = {"before": self.view(current), "after": {}}
+        if not self.check_mode:
+            self.send_delete(current)
+        return self._result(True, self.public(current), diff, gone=True)
+
+    # Result -----------------------------------------------------------------
+
+    def facts(self, item, gone):
+        """``ansible_facts[fact_name]``: enough to address the object in later tasks."""
+        return {
+            "id": None if gone else item.get("id"),
+            "etag": None if gone else item.get("etag"),
+            "name": item.get("name", self.params.get("name")),
+        }
+
+    def _result(self, changed, item, diff=None, gone=False):
+        item = item or {}
+        result = {
+            "changed": changed,
+            "id": item.get("id"),
+            "etag": None if gone else item.get("etag"),
+            self.result_key: item,
+            "ansible_facts": {self.fact_name: self.facts(item, gone)},
+        }
+        if self.want_diff:
+            result["diff"] = diff or {"before": self.view(item) if item else {}, "after": self.view(item) if item else {}}
+        return result
+
+
+class FlowServiceResource(Resource):
+    """A Flow Service object: ``{items: [...]}`` replies, ``property`` filters, JSON Patch with ``If-Match``.
+
+    Subclasses implement ``create_body``, ``patch_operations``, ``view`` and,
+    when needed, ``list_filters``, ``belongs`` and ``public``.
+    """
+
+    id_pattern = UUID_RE
+    id_example = "a UUID such as 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b"
+
+    def list_filters(self):
+        """``property`` filters, besides the name, that narrow a look-up on the server."""
+        return []
+
+    def patch_operations(self, current):
+        """JSON Patch operations that turn ``current`` into what the user asked for."""
+        raise NotImplementedError
+
+    def changes(self, current):
+        return self.patch_operations(current)
+
+    def predict(self, current, changes):
+        return apply_json_patch(current, changes)
+
+    def fetch_by_id(self, ident):
+        try:
+            data = self.client.get("%s/%s" % (self.path, ident))
+        except AepApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        items = data.get("items") if isinstance(data, dict) else None
+        if not items or not isinstance(items, list):
+            return None
+        item = items[0]
+        if not isinstance(item, dict):
+            raise AepError("GET %s/%s: the reply's item is not an object." % (self.path, ident))
+        return item
+
+    def find_all(self, name=None):
+        filters = list(self.list_filters())
+        # The server reads a comma in a filter value as "any of", so a name with
+        # a comma cannot be filtered on the server; the name is always compared
+        # exactly here.
+        if name is not None and "," not in name:
+            filters.append("name==%s" % name)
+        return [item for item in self.client.paginate(self.path, params={"property": filters})
+                if self.belongs(item) and (name is None or item.get("name") == name)]
+
+    def send_create(self, body):
+        reply = self.client.create(self.path, body, recover=lambda: self.find_by_name(body["name"]), kind=self.kind)
         if not isinstance(reply, dict) or not reply.get("id"):
             raise AepError("POST %s succeeded but the reply has no id; the %s may exist now: run the task again "
                            "to find it by name." % (self.path, self.kind))
-        created = self.public(body)
         # A reply recovered after a dropped connection is the whole item; a 201 carries only id and etag.
-        created.update(self.public(reply))
-        return self._result(True, created, diff)
+        return reply
 
-    def update(self, current):
-        operations = self.patch_operations(current)
-        if not operations:
-            return self._result(False, self.public(current))
-        diff = {"before": self.view(current), "after": self.view(apply_json_patch(current, operations))}
-        self.annotate_diff(diff, operations)
-        if self.check_mode:
-            return self._result(True, self.public(apply_json_patch(current, operations)), diff)
+    def _etag_of(self, current):
+        """The item's etag, read again once when the item came without one: never an empty If-Match."""
+        if current.get("etag"):
+            return current, current["etag"]
+        again = self.get_by_id(current["id"])
+        if again is not None and again.get("etag"):
+            return again, again["etag"]
+        raise AepError("%s has no etag, so it cannot be changed safely (Flow Service needs If-Match); it was not "
+                       "changed. Run the task again; if this persists, the service is not answering as documented."
+                       % self._label(current))
 
+    def send_update(self, current, changes):
         ident = current["id"]
+        operations = changes
+        reread, etag = self._etag_of(current)
+        if reread is not current:
+            current = reread
+            operations = self.patch_operations(current)
         for attempt in (1, 2):
+            if not operations:
+                break
             try:
                 self.client.request("PATCH", "%s/%s" % (self.path, ident), body=operations,
-                                    headers={"If-Match": current.get("etag") or ""})
+                                    headers={"If-Match": etag})
                 break
             except AepApiError as exc:
                 if exc.status == 412 and attempt == 1:
@@ -232,9 +442,8 @@ class FlowServiceResource:
                     if current is None:
                         raise AepError("%s was deleted by someone else while it was being updated."
                                        % self._label({"id": ident})) from None
+                    current, etag = self._etag_of(current)
                     operations = self.patch_operations(current)
-                    if not operations:
-                        break
                     continue
                 raise self._update_failed(exc, ident) from None
             except AepError as exc:
@@ -242,7 +451,7 @@ class FlowServiceResource:
         updated = self.get_by_id(ident)
         if updated is None:
             raise AepError("%s was deleted by someone else right after it was updated." % self._label(current))
-        return self._result(True, self.public(updated), diff)
+        return updated
 
     def _update_failed(self, exc, ident):
         if exc.details.get("status") == 412:
@@ -255,48 +464,16 @@ class FlowServiceResource:
         return AepError("Updating %s failed: %s %s" % (self._label({"id": ident}), exc.msg, outcome),
                         retryable=exc.retryable, **exc.details)
 
-    def absent(self):
-        current = self.find()
-        if current is None:
-            return self._result(False, None)
-        diff = {"before": self.view(current), "after": {}}
-        if not self.check_mode:
-            try:
-                self.client.request("DELETE", "%s/%s" % (self.path, current["id"]))
-            except AepApiError as exc:
-                # 404: already gone, e.g. a retried DELETE whose first attempt was applied.
-                if exc.status != 404:
-                    raise self._delete_failed(exc, current) from None
-        return self._result(True, self.public(current), diff, gone=True)
+    def send_delete(self, current):
+        try:
+            self.client.request("DELETE", "%s/%s" % (self.path, current["id"]))
+        except AepApiError as exc:
+            # 404: already gone, e.g. a retried DELETE whose first attempt was applied.
+            if exc.status != 404:
+                raise self._delete_failed(exc, current) from None
 
     def _delete_failed(self, exc, current):
-        if exc.numeric_code == "1418-400":
-            return AepError("%s is used by a dataflow and cannot be deleted; delete the dataflow that uses it "
-                            "first. It was not deleted. (%s)" % (self._label(current), exc.msg), **exc.details)
         return AepError("Deleting %s failed: %s" % (self._label(current), exc.msg), **exc.details)
-
-    # Result -----------------------------------------------------------------
-
-    def _result(self, changed, item, diff=None, gone=False):
-        item = item or {}
-        ident = item.get("id")
-        etag = None if gone else item.get("etag")
-        result = {
-            "changed": changed,
-            "id": ident,
-            "etag": etag,
-            self.result_key: item,
-            "ansible_facts": {
-                self.fact_name: {
-                    "id": None if gone else ident,
-                    "etag": etag,
-                    "name": item.get("name", self.params.get("name")),
-                },
-            },
-        }
-        if self.want_diff:
-            result["diff"] = diff or {"before": self.view(item) if item else {}, "after": self.view(item) if item else {}}
-        return result
 
 
 class AuthType:
@@ -438,6 +615,12 @@ class BaseConnection(FlowServiceResource):
                                    "path": "/auth/params/%s" % key, "value": value})
         return operations
 
+    def _delete_failed(self, exc, current):
+        if exc.numeric_code == "1418-400":
+            return AepError("%s is used by a dataflow and cannot be deleted; delete the dataflow that uses it "
+                            "first. It was not deleted. (%s)" % (self._label(current), exc.msg), **exc.details)
+        return super()._delete_failed(exc, current)
+
     def public(self, item):
         item = copy.deepcopy(item)
         params = as_dict(item.get("auth")).get("params")
@@ -446,9 +629,9 @@ class BaseConnection(FlowServiceResource):
                 params.pop(key, None)
         return item
 
-    def annotate_diff(self, diff, operations):
+    def annotate_diff(self, diff, changes):
         secret_paths = {"/auth", "/auth/params"} | {"/auth/params/%s" % key for key in self.secret_keys()}
-        if any(operation["path"] in secret_paths for operation in operations):
+        if any(operation["path"] in secret_paths for operation in changes):
             diff["before"]["credentials"] = "(write-only, not shown)"
             diff["after"]["credentials"] = "(replaced, not shown)"
 

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError, shown
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError, shown
 from ansible_collections.aep.platform.plugins.module_utils._info import ConnectionInfo
 from ansible_collections.aep.platform.plugins.module_utils._resource import AuthType, BaseConnection
 

@@ -6,25 +6,24 @@
 
 PRIVATE to the aep.platform collection: this API may change at any time.
 
-Host-neutral: the module and a controller-side action plugin both call
-``run_token`` with validated parameters; it returns the result dict or raises
-``AepError``. ``AccessToken`` has the interface of the resource classes
-(``argument_spec``, ``required_one_of``, ``validate_params``, ``run``), but the
-shared options differ: a token needs no organization, so ``org_id`` is not
-required, and the checks of ``validate_common`` (which wants an org id and
-accepts an access token instead of client credentials) do not apply.
+``AccessToken`` is a ``Runner`` like every module's logic, with two
+differences in the shared options: a token needs no organization, so
+``org_id`` is not required, and the checks of ``validate_common`` (which wants
+an org id and accepts an access token instead of client credentials) do not
+apply. It is given an ``HttpTransport``, not an API client: there is no
+Platform call.
 """
 
 from __future__ import annotations
 
 from ansible_collections.aep.platform.plugins.module_utils._arguments import (
-    AepValidationError,
     aep_argument_spec,
-    build_transport,
     check_transport_options,
     check_url,
 )
 from ansible_collections.aep.platform.plugins.module_utils._auth import request_access_token
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._runner import Runner, build_transport, run_runner
 
 TOKEN_CREDENTIALS_MISSING = (
     "aep_access_token asks Adobe IMS for a new token and needs client_id and client_secret "
@@ -39,25 +38,31 @@ def token_argument_spec():
     return argument_spec
 
 
-class AccessToken:
+class AccessToken(Runner):
     """Ask IMS for a token with the client credentials; never changes anything.
 
-    ``transport`` is an ``HttpTransport`` (there is no Flow Service call, so no
-    Flow Service client). In check mode the token is requested too: asking for
-    a token changes nothing, and the tasks after it need the token.
+    In check mode the token is requested too: asking for a token changes
+    nothing, and the tasks after it need the token.
+
+    A successful result holds the token, so the action plugin marks it for
+    Ansible to censor (``_ansible_no_log``) on both paths, whether or not the
+    task says ``no_log``: ``-v``, callbacks, logs and AWX job events never
+    show it, and the registered variable still holds it for later tasks.
     """
 
-    argument_spec = {}
-    required_one_of = []
-
-    def __init__(self, transport, params, check_mode=False, diff=False):
-        self.transport = transport
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = diff
+    # Keys of a result that are secret: when a result has one, the whole result is censored.
+    secret_result_keys = ("access_token",)
 
     @classmethod
-    def validate_params(cls, params):
+    def module_argument_spec(cls):
+        return token_argument_spec()
+
+    @classmethod
+    def connect(cls, params):
+        return build_transport(params)
+
+    @classmethod
+    def validate(cls, params):
         """Check only what a token request uses; raise AepValidationError naming the option."""
         if not (params.get("client_id") and params.get("client_secret")):
             raise AepValidationError(TOKEN_CREDENTIALS_MISSING)
@@ -67,7 +72,7 @@ class AccessToken:
         check_transport_options(params)
 
     def run(self):
-        reply = request_access_token(self.transport, self.params["ims_url"], self.params["client_id"],
+        reply = request_access_token(self.client, self.params["ims_url"], self.params["client_id"],
                                      self.params["client_secret"], self.params["scopes"])
         return dict(
             changed=False,
@@ -77,10 +82,12 @@ class AccessToken:
             expires_at=reply["expires_at"],
         )
 
+    def returned_on_purpose(self, result):
+        # The token is the result: should IMS hand back the token given as access_token (a no_log
+        # option), it must not be masked as that option is.
+        return (result["access_token"],)
+
 
 def run_token(params, check_mode=False, diff=False, transport=None):
     """Validate, then ask IMS for a token; return the module's result or raise AepError."""
-    AccessToken.validate_params(params)
-    if transport is None:
-        transport = build_transport(params)
-    return AccessToken(transport, params, check_mode=check_mode, diff=diff).run()
+    return run_runner(AccessToken, params, check_mode=check_mode, diff=diff, client=transport)

@@ -162,32 +162,12 @@ error:
       returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.aep.platform.plugins.module_utils._client import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    AepError,
-)
-from ansible_collections.aep.platform.plugins.module_utils._token import run_token, token_argument_spec
+from ansible_collections.aep.platform.plugins.module_utils._module import run_module
+from ansible_collections.aep.platform.plugins.module_utils._token import AccessToken
 
 
 def main():
-    module = AnsibleModule(argument_spec=token_argument_spec(), supports_check_mode=True)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    result = error = None
-    try:
-        result = run_token(module.params, check_mode=module.check_mode, diff=module._diff)
-    except AepError as exc:
-        error = exc
-    if error is not None:
-        # Outside the except block, as in module_utils/_module.py's run_module.
-        module.fail_json(**error.fail_kwargs())
-    # The token is returned on purpose: should IMS hand back the token given as access_token (a no_log
-    # option), exit_json must not mask it as it masks that option.
-    module.no_log_values.discard(result["access_token"])
-    module.exit_json(**result)
+    run_module(AccessToken)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def run_main(module, args, check_mode=False, diff=False):
 def module_params(resource_class, args):
     """Validate ``args`` with the module's argument spec, as the action plugin does; the parameters."""
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-    from ansible_collections.aep.platform.plugins.module_utils._module import module_argument_spec
+    from ansible_collections.aep.platform.plugins.module_utils._runner import module_argument_spec
 
     validated = ArgumentSpecValidator(module_argument_spec(resource_class),
                                       required_one_of=resource_class.required_one_of).validate(args)

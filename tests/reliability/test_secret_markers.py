@@ -5,7 +5,7 @@ every failure path that can be provoked against the emulator, on both execution 
 (and every token the emulator's IMS issued) are looked for in stdout, stderr, the log, the registered
 results, their diffs, the emulator's journal, and the requests as the emulator received them (URL and
 query, and every header but Authorization, which is where a token belongs). Then the same failure
-paths run in-process through ``run_resource``, where no Ansible masking can hide a leak: the markers are
+paths run in-process through ``run_runner``, where no Ansible masking can hide a leak: the markers are
 looked for in each exception's text, repr, ``fail_json`` arguments and formatted traceback, and in each
 result.
 """
@@ -21,8 +21,8 @@ import traceback
 import pytest
 import yaml
 from aep_emulator import Emulator
-from ansible_collections.aep.platform.plugins.module_utils._client import AepError
-from ansible_collections.aep.platform.plugins.module_utils._module import run_resource
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepError
+from ansible_collections.aep.platform.plugins.module_utils._runner import run_runner
 from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 from reliability_results import table
 from reliability_support import ORG_ID, module_params, run_playbook
@@ -245,7 +245,7 @@ def test_secret_markers_in_exception_text(results, no_backoff, loopback_only):
                 setup()
             try:
                 params = module_params(S3Connection, args)
-                result = run_resource(S3Connection, params, diff=True)
+                result = run_runner(S3Connection, params, diff=True)
             except AepError as exc:
                 failures += 1
                 texts["exception str()"].append(str(exc))
@@ -262,9 +262,9 @@ def test_secret_markers_in_exception_text(results, no_backoff, loopback_only):
     places = {place: "\n".join(values) for place, values in texts.items()}
     checks, found = _leaks(places, markers)
     paths = _in_process_paths(plain, tls)
-    _FIGURES["run_resource in-process"] = {
+    _FIGURES["run_runner in-process"] = {
         "checks": checks, "leaks": len(found),
-        "rows": [("run_resource in-process (%d paths, %d failures, %.1f s)" % (
+        "rows": [("run_runner in-process (%d paths, %d failures, %.1f s)" % (
             len(paths), failures, time.monotonic() - start), place, len(markers),
             sum(1 for _unused, p in found if p == place)) for place in places],
     }

@@ -13,12 +13,9 @@ import time
 import pytest
 import requests
 from aep_emulator import DEFAULT_ACCESS_TOKEN, Emulator
-from ansible_collections.aep.platform.plugins.module_utils._arguments import (
-    AepValidationError,
-    aep_argument_spec,
-    build_client,
-    validate_common,
-)
+from ansible_collections.aep.platform.plugins.module_utils._arguments import aep_argument_spec, validate_common
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._runner import build_client
 from ansible_collections.aep.platform.plugins.modules import aep_s3_connection
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from ansible_collections.aep.platform.plugins.module_utils._client import FlowServiceClient, HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._client import ApiClient, HttpTransport
 
 PLATFORM_URL = "https://platform.example.test"
 BASE = PLATFORM_URL + "/data/foundation/flowservice"
@@ -51,7 +51,7 @@ class Api:
 
     def client(self, retries=3, token=TOKEN, rand=lambda: 0.5, **kwargs):
         transport = HttpTransport(retries=retries, rand=rand, **kwargs)
-        return FlowServiceClient(transport, PLATFORM_URL + "/", ORG_ID, "dev", API_KEY, lambda: token)
+        return ApiClient(transport, PLATFORM_URL + "/", ORG_ID, "dev", API_KEY, lambda: token)
 
     @staticmethod
     def flow_error(code, message=None, status=400, request_id=None, title="Bad Request"):

@@ -7,12 +7,12 @@ from ansible_collections.aep.platform.plugins.module_utils._arguments import (
     DEFAULT_IMS_URL,
     DEFAULT_PLATFORM_URL,
     DEFAULT_SCOPES,
-    AepValidationError,
     aep_argument_spec,
-    build_client,
     validate_common,
 )
 from ansible_collections.aep.platform.plugins.module_utils._client import HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._runner import build_client
 
 ENV_VARS = {
     "access_token": "AEP_ACCESS_TOKEN",

@@ -7,7 +7,8 @@ import pytest
 import requests
 
 from ansible_collections.aep.platform.plugins.module_utils._auth import TokenProvider, request_access_token
-from ansible_collections.aep.platform.plugins.module_utils._client import AepError, FlowServiceClient, HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._client import ApiClient, HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepError
 
 IMS_URL = "https://ims.example.test"
 TOKEN_URL = IMS_URL + "/ims/token/v3"
@@ -28,8 +29,8 @@ def add_token(api, token="ims-token", **extra):
 
 
 def flow_client(tokens):
-    return FlowServiceClient(tokens._transport, "https://platform.example.test", "ORG@AdobeOrg", "dev",
-                             CLIENT_ID, tokens)
+    return ApiClient(tokens._transport, "https://platform.example.test", "ORG@AdobeOrg", "dev",
+                     CLIENT_ID, tokens)
 
 
 def assert_secret_hidden(error):

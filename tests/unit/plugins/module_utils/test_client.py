@@ -1,4 +1,4 @@
-"""HttpTransport, error mapping and FlowServiceClient (headers, create-with-recover, paging)."""
+"""HttpTransport, error mapping and ApiClient (headers, create-with-recover, paging)."""
 
 import random
 import time
@@ -10,11 +10,10 @@ import requests
 from ansible_collections.aep.platform.plugins.module_utils import _client
 from ansible_collections.aep.platform.plugins.module_utils._client import (
     MAX_RETRY_AFTER,
-    AepApiError,
-    AepError,
     HttpTransport,
     parse_error_body,
 )
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError
 from ansible_collections.aep.platform.plugins.module_utils._version import COLLECTION_VERSION
 
 URL = "https://platform.example.test/data/foundation/flowservice/connections"
@@ -408,7 +407,7 @@ def test_parse_error_body_of_a_plain_response():
     assert parse_error_body(response) == (None, "Internal Server Error", "r-9")
 
 
-# FlowServiceClient: headers and requests ------------------------------------
+# ApiClient: headers and requests ------------------------------------
 
 def test_every_request_carries_the_adobe_headers(api):
     api.add("GET", "/connections/abc", json={"items": [{"id": "abc"}]})
@@ -443,7 +442,7 @@ def test_request_sends_json_query_and_extra_headers(api):
 def test_the_token_is_asked_for_on_each_request(api):
     tokens = iter(["first", "second"])
     client = api.client()
-    client._token_provider = lambda: next(tokens)
+    client.token_provider = lambda: next(tokens)
     api.add("GET", "/connections/a")
     api.add("GET", "/connections/b")
 
@@ -483,7 +482,7 @@ def test_a_redirect_is_not_taken_for_an_empty_success(api):
     assert "301" in info.value.msg
 
 
-# FlowServiceClient.create: never a blind second POST ------------------------
+# ApiClient.create: never a blind second POST ------------------------
 
 class Recover:
     """A recover() that answers from a script and counts its calls."""
@@ -609,7 +608,7 @@ def test_create_does_not_wait_for_a_long_retry_after(api):
     assert info.value.retry_after == 3600.0
 
 
-# FlowServiceClient.paginate -------------------------------------------------
+# ApiClient.paginate -------------------------------------------------
 
 NEXT_LINK_STYLES = {
     "relative": "/connections?continuationToken={token}",
@@ -712,15 +711,21 @@ def test_paginate_retries_a_page_like_any_get(api):
     assert len(api.delays) == 1
 
 
-def test_transports_share_a_session_per_tls_setting_only_once_asked(monkeypatch):
+def test_transports_share_a_connection_pool_per_tls_setting_only_once_asked(monkeypatch):
     from ansible_collections.aep.platform.plugins.module_utils import _client
 
-    monkeypatch.setattr(_client, "_SHARED_SESSIONS", None)
-    assert HttpTransport().session is not HttpTransport().session
+    def pool(transport):
+        return transport.session.get_adapter("https://platform.example.test/")
+
+    monkeypatch.setattr(_client, "_SHARED_POOLS", None)
+    assert pool(HttpTransport()) is not pool(HttpTransport())
 
     _client.share_sessions()
     first, second = HttpTransport(), HttpTransport()
     unverified = HttpTransport(validate_certs=False)
-    assert first.session is second.session
-    assert unverified.session is not first.session
-    assert HttpTransport(validate_certs=False).session is unverified.session
+    # A session of its own each (cookies, headers), on one pool per TLS setting.
+    assert first.session is not second.session
+    assert pool(first) is pool(second)
+    assert first.session.get_adapter("http://127.0.0.1/") is pool(first)
+    assert pool(unverified) is not pool(first)
+    assert pool(HttpTransport(validate_certs=False)) is pool(unverified)

@@ -2,11 +2,11 @@
 
 import pytest
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError, aep_argument_spec
-from ansible_collections.aep.platform.plugins.module_utils._client import AepApiError, AepError
+from ansible_collections.aep.platform.plugins.module_utils._arguments import aep_argument_spec
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError, AepValidationError
 from ansible_collections.aep.platform.plugins.module_utils._info import ConnectionInfo, iso8601
-from ansible_collections.aep.platform.plugins.module_utils._module import module_argument_spec, run_resource
 from ansible_collections.aep.platform.plugins.module_utils._resource import AuthType, BaseConnection
+from ansible_collections.aep.platform.plugins.module_utils._runner import module_argument_spec, run_runner
 
 BLOB_SPEC = "e7f1b9a4-3c2d-4e5f-8a6b-0c1d2e3f4a5b"
 CONN_ID = "9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b"
@@ -125,7 +125,7 @@ def test_run_resource_runs_the_listing_like_a_resource(api):
     params.update(access_token=api.token, client_id=api.api_key, org_id=api.org_id, sandbox="dev",
                   platform_url=api.platform_url, retries=0)
 
-    result = run_resource(BlobInfo, params, check_mode=True, diff=True)
+    result = run_runner(BlobInfo, params, check_mode=True, diff=True)
 
     assert [c["id"] for c in result["connections"]] == [CONN_ID]
     assert "diff" not in result

@@ -5,8 +5,7 @@ import copy
 import pytest
 import requests
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import AepValidationError
-from ansible_collections.aep.platform.plugins.module_utils._client import AepError
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepError, AepValidationError
 from ansible_collections.aep.platform.plugins.module_utils._resource import FlowServiceResource, apply_json_patch
 from ansible_collections.aep.platform.plugins.module_utils._s3 import S3_CONNECTION_SPEC_ID, S3Connection
 
@@ -146,7 +145,7 @@ def test_get_by_id_refuses_a_connection_of_another_spec(api):
     with pytest.raises(AepError) as info:
         resource(api).get_by_id(CONN_ID)
 
-    assert info.value.msg == ("Connection %s exists but is not an S3 connection; refusing to manage it with this "
+    assert info.value.msg == ("%s exists but is not an S3 connection; refusing to manage it with this "
                               "module." % CONN_ID)
 
 
@@ -211,7 +210,8 @@ def test_create_recovers_after_a_dropped_post_without_posting_again(api):
 
     result = resource(api, **CREDENTIALS).run()
 
-    assert api.methods() == ["GET", "POST", "GET"]
+    # Look-up, POST, look-up that finds it, look-up for a concurrent create of the same name.
+    assert api.methods() == ["GET", "POST", "GET", "GET"]
     assert (result["changed"], result["id"], result["etag"]) == (True, CONN_ID, '"7"')
     assert result["connection"]["state"] == "enabled"
     assert_no_secret(result)
@@ -623,3 +623,62 @@ def test_generic_resource_defaults(api):
 ])
 def test_labels(api, params, item_, label):
     assert Widget(api.client(), params)._label(item_) == label
+
+
+# Never an empty If-Match ---------------------------------------------------------
+
+@pytest.mark.parametrize("missing", [None, ""])
+def test_update_of_an_item_without_etag_reads_it_again_once_and_patches_with_that_etag(api, missing):
+    listing(api, item(description="old", etag=missing))
+    one(api, item(description="old", etag='"3"'))
+    patch_ok(api, etag='"4"')
+    one(api, item(description="new", etag='"4"'))
+
+    result = resource(api, description="new").run()
+
+    assert api.methods() == ["GET", "GET", "PATCH", "GET"]
+    assert api.calls[1].url == api.base + ONE
+    patch = api.writes()[0]
+    assert patch.headers["If-Match"] == '"3"'
+    assert api.json_body(patch) == [{"op": "replace", "path": "/description", "value": "new"}]
+    assert (result["changed"], result["etag"]) == (True, '"4"')
+
+
+def test_update_decides_again_on_the_item_read_again_for_its_etag(api):
+    listing(api, item(description="old", etag=None))
+    one(api, item(description="new", etag='"3"'))  # meanwhile someone made the change
+    one(api, item(description="new", etag='"3"'))
+
+    result = resource(api, description="new").run()
+
+    assert api.writes() == []
+    assert result["connection"]["description"] == "new"
+
+
+def test_update_fails_and_sends_no_patch_when_the_item_read_again_has_no_etag_either(api):
+    listing(api, item(description="old", etag=None))
+    one(api, item(description="old", etag=""))
+
+    with pytest.raises(AepError) as info:
+        resource(api, description="new").run()
+
+    assert api.methods() == ["GET", "GET"]
+    assert api.writes() == []
+    assert info.value.msg.startswith("S3 connection 'landing' (%s) has no etag, so it cannot be changed safely"
+                                     % CONN_ID)
+    assert "it was not changed" in info.value.msg
+
+
+def test_after_a_412_an_item_read_without_etag_is_read_once_more(api):
+    listing(api, item(description="old"))
+    api.add("PATCH", ONE, status=412, json=api.flow_error("1404-412", "etag mismatch", status=412))
+    one(api, item(description="theirs", etag=None))
+    one(api, item(description="theirs", etag='"5"'))
+    patch_ok(api, etag='"6"')
+    one(api, item(description="new", etag='"6"'))
+
+    result = resource(api, description="new").run()
+
+    assert api.methods() == ["GET", "PATCH", "GET", "GET", "PATCH", "GET"]
+    assert [request.headers["If-Match"] for request in api.writes()] == ['"1"', '"5"']
+    assert result["etag"] == '"6"'

@@ -1,13 +1,10 @@
-"""_module: the shared argument spec plus a resource's, and run_resource's order of checks."""
+"""_module: the shared argument spec plus a resource's, and run_runner's order of checks."""
 
 import pytest
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import (
-    CREDENTIALS_MISSING,
-    AepValidationError,
-    aep_argument_spec,
-)
-from ansible_collections.aep.platform.plugins.module_utils._module import module_argument_spec, run_resource
+from ansible_collections.aep.platform.plugins.module_utils._arguments import CREDENTIALS_MISSING, aep_argument_spec
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError
+from ansible_collections.aep.platform.plugins.module_utils._runner import module_argument_spec, run_runner
 from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 CONN_ID = "9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b"
@@ -35,7 +32,7 @@ def test_module_argument_spec_adds_the_resource_options_without_changing_either(
 ])
 def test_run_resource_validates_before_any_request(api, overrides, message):
     with pytest.raises(AepValidationError) as info:
-        run_resource(S3Connection, params(api, **overrides))
+        run_runner(S3Connection, params(api, **overrides))
 
     assert info.value.msg.startswith(message)
     assert api.calls == []
@@ -44,7 +41,7 @@ def test_run_resource_validates_before_any_request(api, overrides, message):
 def test_run_resource_builds_a_client_from_the_options(api):
     api.add("GET", "/connections", json={"items": []})
 
-    result = run_resource(S3Connection, params(api, state="absent"), diff=True)
+    result = run_runner(S3Connection, params(api, state="absent"), diff=True)
 
     assert (result["changed"], result["diff"]) == (False, {"before": {}, "after": {}})
     assert api.calls[0].headers["Authorization"] == "Bearer " + api.token
@@ -56,8 +53,8 @@ def test_run_resource_uses_a_given_client_and_check_mode(api):
         "id": CONN_ID, "name": "landing", "etag": '"1"', "connectionSpec": {"id": S3Connection.connection_spec_id},
         "auth": {"specName": "Access Key", "params": {}}}]})
 
-    result = run_resource(S3Connection, params(api, state="absent", platform_url="https://unused.example.test"),
-                          check_mode=True, client=api.client())
+    result = run_runner(S3Connection, params(api, state="absent", platform_url="https://unused.example.test"),
+                        check_mode=True, client=api.client())
 
     assert result["changed"] is True
     assert api.methods() == ["GET"]

@@ -6,12 +6,9 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from ansible_collections.aep.platform.plugins.module_utils._arguments import (
-    DEFAULT_IMS_URL,
-    AepValidationError,
-    aep_argument_spec,
-)
-from ansible_collections.aep.platform.plugins.module_utils._client import AepError, HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._arguments import DEFAULT_IMS_URL, aep_argument_spec
+from ansible_collections.aep.platform.plugins.module_utils._client import HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepError, AepValidationError
 from ansible_collections.aep.platform.plugins.module_utils._resource import FlowServiceResource
 from ansible_collections.aep.platform.plugins.module_utils._token import (
     TOKEN_CREDENTIALS_MISSING,
@@ -148,8 +145,8 @@ def test_the_options_make_the_transport(api, monkeypatch):
         made.append(kwargs)
         return real(**kwargs)
 
-    from ansible_collections.aep.platform.plugins.module_utils import _arguments
-    monkeypatch.setattr(_arguments, "HttpTransport", spy)
+    from ansible_collections.aep.platform.plugins.module_utils import _runner
+    monkeypatch.setattr(_runner, "HttpTransport", spy)
     add_token(api)
 
     run_token(params(timeout=7, retries=1, validate_certs=False, ca_path="/etc/ca.pem"))

@@ -175,7 +175,8 @@ def test_plain_http_ims_is_refused_before_sending_the_secret(run_module):
 
 
 def test_missing_requests_library_is_reported(run_module, monkeypatch):
-    monkeypatch.setattr(module, "HAS_REQUESTS", False)
+    from ansible_collections.aep.platform.plugins.module_utils import _module
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
 
     result = run_module(module, args())
 

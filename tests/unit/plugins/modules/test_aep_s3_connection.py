@@ -128,7 +128,7 @@ def test_create_posts_spec_and_credentials_and_returns_facts(run_module):
     assert result["changed"] is True
     assert (result["id"], result["etag"]) == (CONN_ID, '"etag-1"')
     assert result["ansible_facts"]["aep_s3_connection"] == {"id": CONN_ID, "etag": '"etag-1"', "name": "landing"}
-    assert lookup.call_count == 1 and post.call_count == 1
+    assert lookup.call_count == 2 and post.call_count == 1  # the look-up, then the check for a concurrent create
     sent = json.loads(post.calls[0].request.body)
     assert sent == {
         "name": "landing", "description": "raw files",
@@ -196,7 +196,7 @@ def test_post_rate_limited_is_sent_again_after_lookup(run_module, no_sleep):
     assert post_limited.call_count == 1
     assert no_sleep == [2.0]
     methods = [call.request.method for call in responses.calls]
-    assert methods == ["GET", "POST", "GET", "POST"]
+    assert methods == ["GET", "POST", "GET", "POST", "GET"]  # the last GET: the check for a concurrent create
 
 
 # Converged and updates ---------------------------------------------------
