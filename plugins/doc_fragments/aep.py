@@ -13,7 +13,9 @@ options:
   access_token:
     description:
       - A bearer access token obtained elsewhere, for example by M(aep.platform.aep_access_token) earlier in the play.
-      - When set, no token is requested from Adobe IMS, even if O(client_id) and O(client_secret) are set too.
+      - When set, no token is requested from Adobe IMS, even if O(client_id) and O(client_secret) are set too;
+        but with both also set, a token refused as expired or revoked (C(401013)) is replaced once by a new one
+        from IMS, and the request is sent again.
       - Needs O(api_key) or O(client_id) for the C(x-api-key) header.
       - Falls back to the E(AEP_ACCESS_TOKEN) environment variable.
     type: str

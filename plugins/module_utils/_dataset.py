@@ -110,6 +110,9 @@ class Dataset(Resource):
             self._schema_id = SchemaRegistry(self.client).resolve(self.params["schema"])
         return self._schema_id
 
+    def created_at(self, item):
+        return item.get("created")
+
     @staticmethod
     def schema_id_of(item):
         return as_dict(item.get("schemaRef")).get("id")

@@ -14,9 +14,10 @@ description:
     O(client_secret), and returns it, so that a play can request one token and give it to every later task
     through C(module_defaults) (see the examples).
   - Without it, every task that is given client credentials requests a token of its own.
-  - The token is a secret that is returned on purpose. Ansible hides only the values of options marked secret,
-    not what a module returns, so B(set no_log to true on the task), or the token is printed by C(-v) and
-    written to logs and callbacks.
+  - The result holds the token, a secret returned on purpose. The action plugin marks the result for Ansible to
+    censor whether or not the task sets C(no_log), so C(-v), callbacks, logs and AWX job events never show it,
+    while the registered variable still holds it for later tasks. On ansible-core before 2.19, Ansible shows a
+    loop's combined result uncensored, so a task with a loop needs C(no_log=true) there and is refused without it.
   - A new token is requested on every run, even when O(access_token) (or E(AEP_ACCESS_TOKEN)) is set, for
     example by C(module_defaults) from an earlier run of this module; O(access_token) is not used and is
     never returned.
@@ -87,7 +88,6 @@ EXAMPLES = r"""
     - name: Get an access token from Adobe IMS
       aep.platform.aep_access_token:
       register: aep_token
-      no_log: true  # the result holds the token
 
     - name: Create the connections, without one more token request
       aep.platform.aep_s3_connection:
@@ -99,7 +99,6 @@ EXAMPLES = r"""
 - name: Credentials from AEP_* environment variables (for example an AWX credential)
   aep.platform.aep_access_token:
   register: aep_token
-  no_log: true
 
 - name: Check that the token lasts long enough for what follows
   ansible.builtin.assert:
@@ -110,8 +109,8 @@ EXAMPLES = r"""
 RETURN = r"""
 access_token:
   description:
-    - The bearer access token, a secret. Register it on a task with C(no_log=true), and pass it on to later tasks
-      as O(access_token), for example through C(module_defaults).
+    - The bearer access token, a secret (censored in output, kept in the registered variable). Pass it on to
+      later tasks as O(access_token), for example through C(module_defaults).
   returned: success
   type: str
   sample: eyJhbGciOiJSUzI1NiIsIng1dSI6Imltc19uYTEta2V5LWF0LTEuY2VyIn0...

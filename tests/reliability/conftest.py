@@ -1,6 +1,8 @@
-"""Reliability and security tests: faults, bad input, hostile replies, secrets and TLS, measured.
+"""Reliability and security tests: faults, races, bad input, hostile replies, secrets and TLS, measured.
 
-Figures go to RESULTS.md through the ``results`` fixture, written when the session ends.
+Figures go through the ``results`` fixture to the run's own report, tests/output/reliability/RESULTS.md,
+written when the session ends; ``--update-results`` then copies it over the committed
+tests/reliability/RESULTS.md, if every test passed (see reliability_results.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import time
 import types
 
 import pytest
-from reliability_results import Results
+from reliability_results import Results, update_committed
 from reliability_support import integration
 
 _RESULTS = Results()
@@ -22,8 +24,26 @@ def results():
     return _RESULTS
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-results", action="store_true", default=False,
+                     help="once every test passed, copy the run's report over tests/reliability/RESULTS.md")
+
+
 def pytest_sessionfinish(session, exitstatus):
-    _RESULTS.write()
+    written = _RESULTS.write()
+    if not session.config.getoption("update_results", default=False):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if exitstatus != 0 or written is None:
+        message = "--update-results: tests failed or none ran, so the committed RESULTS.md was not changed."
+    else:
+        try:
+            message = "--update-results: wrote %s" % update_committed()
+        except SystemExit as exc:
+            message = "--update-results: %s" % exc
+            session.exitstatus = 1
+    if reporter is not None:
+        reporter.write_line(message)
 
 
 @pytest.fixture

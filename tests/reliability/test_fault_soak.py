@@ -2,7 +2,7 @@
 
 The emulator's fault queue is replaced by one that, besides any queued fault, gives each API and IMS
 request a fault with probability FAULT_RATE, drawn from FAULT_MIX by a seeded RNG: the run is
-reproducible. The operations run through the module's own logic (``run_resource``) with a real
+reproducible. The operations run through the module's own logic (``run_runner``) with a real
 ``HttpTransport`` over HTTP, real retries and real (short) backoff sleeps; a smaller slice runs through
 ``ansible-playbook`` on both execution paths. After every operation and at the end, the emulator's
 store must hold exactly what was asked: one connection per present name, with the last description
@@ -21,9 +21,9 @@ import pytest
 import yaml
 from aep_emulator import Emulator
 from aep_emulator.faults import FaultQueue, normalize
-from ansible_collections.aep.platform.plugins.module_utils._arguments import build_client
-from ansible_collections.aep.platform.plugins.module_utils._client import AepError, HttpTransport
-from ansible_collections.aep.platform.plugins.module_utils._module import run_resource
+from ansible_collections.aep.platform.plugins.module_utils._client import HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepError
+from ansible_collections.aep.platform.plugins.module_utils._runner import build_client, run_runner
 from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 from reliability_support import ORG_ID, module_params, run_playbook
 from reliability_results import table
@@ -119,8 +119,9 @@ def make_plan(rng, operations, names, prefix):
 
 
 # The fewest requests each kind of operation needs without faults: IMS token, look-up, then the write
-# (and, for an update, reading the connection back).
-MINIMUM_REQUESTS = {"create": 3, "update": 4, "delete": 3, "reassert": 2, "delete_absent": 2}
+# (and, for a create, the look-up that checks for a concurrent create of the name; for an update,
+# reading the connection back).
+MINIMUM_REQUESTS = {"create": 4, "update": 4, "delete": 3, "reassert": 2, "delete_absent": 2}
 
 
 def _module_args(emulator, sandbox, op):
@@ -136,7 +137,7 @@ def _module_args(emulator, sandbox, op):
 
 
 class Soak:
-    """Runs a plan against an emulator through ``run_resource`` and checks the store after each operation."""
+    """Runs a plan against an emulator through ``run_runner`` and checks the store after each operation."""
 
     def __init__(self, emulator, sandbox, jitter_seed):
         self.emulator = emulator
@@ -156,7 +157,7 @@ class Soak:
         transport.policy.base_delay = 0.01
         transport.policy.max_delay = 0.2
         try:
-            return run_resource(S3Connection, params, client=build_client(params, transport=transport))
+            return run_runner(S3Connection, params, client=build_client(params, transport=transport))
         finally:
             self.retries_made += transport.policy.retries_made
 
@@ -272,7 +273,7 @@ def test_fault_soak(results):
         ("seconds", "%.1f" % seconds),
     ]
     results.section("soak", "## Fault soak (in-process, real HTTP)\n\n"
-                    "`test_fault_soak.py::test_fault_soak`: %d operations over %d names through `run_resource` "
+                    "`test_fault_soak.py::test_fault_soak`: %d operations over %d names through `run_runner` "
                     "with a real `HttpTransport` (retries 5, backoff base 0.01 s, cap 0.2 s, real sleeps) against "
                     "the emulator over HTTP; each request faulted with probability %.0f%% (seed %d).\n\n%s%s" % (
                         OPERATIONS, NAMES, FAULT_RATE * 100, SEED, table(("figure", "value"), rows),
