@@ -79,3 +79,19 @@ def test_a_412_on_the_flow_patch_is_read_again_and_applied(ansible, pipeline_var
 
 def test_run_info_reports_failed_and_timed_out_runs(ansible, pipeline_vars, emulator):
     ansible.playbook("dataflow_runs.yml", extra_vars=pipeline_vars)
+
+
+def test_no_secret_at_vvvv_from_any_pipeline_module(ansible, pipeline_vars, emulator):
+    """The token, the client secret and the S3 keys never show, whatever the pipeline modules print at -vvvv."""
+    secrets = (pipeline_vars["aep_access_token"], pipeline_vars["aep_client_secret"], "setup-secret-marker",
+               "AKIASETUPMARKER00001", "runs-secret-marker", "AKIARUNSMARKER000001")
+    outputs = [ansible.playbook(name, extra_vars=pipeline_vars, args=("-vvvv", "--diff")).output
+               for name in ("dataflow_setup.yml", "dataflow_runs.yml")]
+    outputs.append(ansible.playbook("dataflow_setup.yml", extra_vars=pipeline_vars, args=("-vvvv", "--check")).output)
+
+    for output in outputs:
+        # At -vvvv ansible-playbook first echoes its own command line, extra vars (the test's token) included.
+        played = output[output.index("PLAY ["):]
+        assert "aep_s3_dataflow" in played
+        for secret in secrets:
+            assert secret not in played
