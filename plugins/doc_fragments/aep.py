@@ -117,8 +117,9 @@ attributes:
     details:
       - An action plugin of the same name runs the module's code inside Ansible on the controller when the
         task runs there (local connection, or C(delegate_to=localhost)) with the controller's Python.
-      - With C(become), C(async), another interpreter, or the variable C(aep_force_module=true), and on
-        any other host, the module runs as usual.
+      - With C(become), C(async), an interpreter of another Python environment (not merely another name of
+        the controller's Python), or the variable C(aep_force_module=true), and on any other host, the module
+        runs as usual.
   action_group:
     support: full
     membership:
