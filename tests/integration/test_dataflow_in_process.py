@@ -25,9 +25,12 @@ def emu():
         yield emulator
 
 
-def run(emu, runner_class, check_mode=False, diff=True, **args):
-    args = dict({"org_id": ORG, "access_token": DEFAULT_ACCESS_TOKEN, "client_id": emu.client_id,
-                 "platform_url": emu.url, "retries": 1}, **args)
+def run(emu, runner_class, options=None, check_mode=False, diff=True, **more):
+    """The runner's result for the shared options plus ``options`` and ``more``, validated as the plugin does."""
+    args = {"org_id": ORG, "access_token": DEFAULT_ACCESS_TOKEN, "client_id": emu.client_id,
+            "platform_url": emu.url, "retries": 1}
+    args.update(options or {})
+    args.update(more)
     args = {key: value for key, value in args.items() if value is not None}
     validated = ArgumentSpecValidator(runner_class.module_argument_spec(),
                                       **runner_class.validator_kwargs()).validate(args)
@@ -54,10 +57,10 @@ def test_the_pipeline_in_process(emu):
     assert preview["preview"]["columns"][0]["name"] == "id"
     assert dataset["schema_id"] == schema["schemas"][0]["id"]
 
-    predicted = run(emu, S3Dataflow, check_mode=True, **flow())
-    created = run(emu, S3Dataflow, **flow())
-    again = run(emu, S3Dataflow, **flow(connection_id=connection["id"], connection_name=None,
-                                        dataset_id=dataset["id"], dataset_name=None))
+    predicted = run(emu, S3Dataflow, flow(), check_mode=True)
+    created = run(emu, S3Dataflow, flow())
+    again = run(emu, S3Dataflow, flow(connection_id=connection["id"], connection_name=None,
+                                      dataset_id=dataset["id"], dataset_name=None))
     assert predicted["changed"] and predicted["id"] is None and predicted["diff"]["after"]["mappings"]
     assert created["changed"] and created["mapping_version"] == 0
     assert not again["changed"]
@@ -65,15 +68,15 @@ def test_the_pipeline_in_process(emu):
     waited = run(emu, DataflowRunInfo, dataflow_id=created["id"], wait=True, wait_timeout=30, poll_interval=1)
     assert waited["latest"]["status"] == "success" and waited["latest"]["records_written"] > 0
 
-    changed = run(emu, S3Dataflow, **flow(description="now daily", schedule={"frequency": "day", "interval": 1},
-                                          mappings=MAPPINGS[:1], state="disabled"))
+    changed = run(emu, S3Dataflow, flow(description="now daily", schedule={"frequency": "day", "interval": 1},
+                                        mappings=MAPPINGS[:1], state="disabled"))
     assert changed["changed"] and changed["mapping_version"] == 1 and changed["dataflow"]["state"] == "disabled"
     assert changed["diff"]["before"]["schedule"]["frequency"] == "hour"
 
     with pytest.raises(AepError, match="path from"):
-        run(emu, S3Dataflow, **flow(path="/acme-aep-landing/in/archive/"))
-    replaced = run(emu, S3Dataflow, on_immutable_change="replace", **flow(path="/acme-aep-landing/in/archive/",
-                                                                           recursive=True))
+        run(emu, S3Dataflow, flow(path="/acme-aep-landing/in/archive/"))
+    replaced = run(emu, S3Dataflow, flow(path="/acme-aep-landing/in/archive/", recursive=True,
+                                         on_immutable_change="replace"))
     assert replaced["replaced"] == created["id"]
 
     gone = run(emu, S3Dataflow, name="inproc-flow", state="absent")
@@ -90,7 +93,7 @@ def test_a_failed_step_is_undone_in_process(emu, path):
     emu.inject(kind="status", status=400, method="POST", path=path)
 
     with pytest.raises(AepError, match="failed at the"):
-        run(emu, S3Dataflow, **flow(name="undo-flow"))
+        run(emu, S3Dataflow, flow(name="undo-flow"))
 
     assert [item for item in emu.flows(ORG, "prod") if item["name"] == "undo-flow"] == []
     assert [item for item in emu.source_connections(ORG, "prod") if item["name"] == "undo-flow"] == []
