@@ -34,6 +34,7 @@ from ansible_collections.aep.platform.plugins.module_utils._resource import (
     apply_json_patch,
     as_dict,
 )
+from ansible_collections.aep.platform.plugins.module_utils._runner import check_format
 from ansible_collections.aep.platform.plugins.module_utils._s3 import S3_CONNECTION_SPEC_ID, S3Connection
 
 CLOUD_STORAGE_FLOW_SPEC = {"id": "9753525b-82c7-4dce-8a9b-5ccfce2b9876", "version": "1.0"}
@@ -233,12 +234,8 @@ class S3Dataflow(FlowServiceResource):
     @classmethod
     def validate_params(cls, params):
         super().validate_params(params)
-        for option in ("connection_id",):
-            if params.get(option) is not None and not UUID_RE.fullmatch(params[option]):
-                raise AepValidationError("%s must be a UUID, got %s." % (option, shown(params[option])))
-        if params.get("dataset_id") is not None and not DATASET_ID_RE.fullmatch(params["dataset_id"]):
-            raise AepValidationError("dataset_id must be a Catalog dataset id of 24 hexadecimal characters, got %s."
-                                     % shown(params["dataset_id"]))
+        check_format("connection_id", params.get("connection_id"), UUID_RE, cls.id_example)
+        check_format("dataset_id", params.get("dataset_id"), DATASET_ID_RE, Dataset.id_example)
         for option in ("name", "path", "connection_name", "dataset_name"):
             if params.get(option) == "":
                 raise AepValidationError("%s must not be empty." % option)
@@ -275,25 +272,14 @@ class S3Dataflow(FlowServiceResource):
             source.get("connectionSpec")).get("id")
         return spec in (None, S3_CONNECTION_SPEC_ID)
 
-    def _read(self, path, ident):
-        """``{items: [one]}`` at ``path/ident``, or None when it is gone."""
-        try:
-            data = self.client.get("%s/%s" % (path, ident))
-        except AepApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        items = as_dict(data).get("items")
-        return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else None
-
     def children_of(self, flow):
         """The flow's source and target connections and its mapping set (at the flow's version)."""
         if flow.get("id") in self._children:
             return self._children[flow["id"]]
         source_ids = flow.get("sourceConnectionIds") or []
         target_ids = flow.get("targetConnectionIds") or []
-        source = self._read("/sourceConnections", source_ids[0]) if source_ids else None
-        target = self._read("/targetConnections", target_ids[0]) if target_ids else None
+        source = self.read_item("/sourceConnections", source_ids[0]) if source_ids else None
+        target = self.read_item("/targetConnections", target_ids[0]) if target_ids else None
         mapping_id, mapping_version = self.mapping_of(flow)
         mapping_set = None
         if mapping_id and self.params.get("mappings") is not None:
@@ -433,9 +419,6 @@ class S3Dataflow(FlowServiceResource):
             "mappings": [{"sourceType": SOURCE_TYPES[m["source_type"]][0], "source": m["source"],
                           "destination": m["destination"]} for m in mappings],
         }
-
-    def create_body(self):
-        return self.plan_create()["flow"]
 
     def create(self):
         bodies = self.plan_create()
@@ -721,9 +704,9 @@ class S3Dataflow(FlowServiceResource):
 
     def replace(self, current):
         bodies = self.plan_create()
-        diff = {"before": self.view(current), "after": self.view(self.predicted_flow(bodies))}
+        predicted = self.predicted_flow(bodies)
+        diff = {"before": self.view(current), "after": self.view(predicted)}
         if self.check_mode:
-            predicted = self.predicted_flow(bodies)
             predicted.update(id=None, etag=None)
             return self._result(True, predicted, diff)
         self.delete_flow_and_connections(current)

@@ -17,8 +17,13 @@ import posixpath
 from collections import deque
 
 from ansible_collections.aep.platform.plugins.module_utils._errors import AepError, AepValidationError, shown
-from ansible_collections.aep.platform.plugins.module_utils._resource import UUID_RE, as_dict, with_article
-from ansible_collections.aep.platform.plugins.module_utils._runner import Runner
+from ansible_collections.aep.platform.plugins.module_utils._resource import (
+    UUID_RE,
+    FlowServiceResource,
+    as_dict,
+    with_article,
+)
+from ansible_collections.aep.platform.plugins.module_utils._runner import Runner, check_format
 from ansible_collections.aep.platform.plugins.module_utils._s3 import S3Connection
 
 FILE_TYPES_BY_EXTENSION = {
@@ -107,13 +112,8 @@ class S3Explore(Runner):
 
     @classmethod
     def validate_params(cls, params):
-        for group in cls.required_one_of:
-            if all(params.get(option) in (None, "") for option in group):
-                raise AepValidationError("one of the following is required: %s" % ", ".join(group))
-        ident = params.get("connection_id")
-        if ident is not None and not UUID_RE.fullmatch(ident):
-            raise AepValidationError("connection_id must be a UUID such as 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b, "
-                                     "got %s." % shown(ident))
+        super().validate_params(params)
+        check_format("connection_id", params.get("connection_id"), UUID_RE, FlowServiceResource.id_example)
         for option in ("path", "file"):
             if params.get(option) == "":
                 raise AepValidationError("%s must not be empty." % option)

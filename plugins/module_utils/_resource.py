@@ -26,9 +26,9 @@ import contextlib
 import copy
 import re
 
-from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError, AepValidationError, shown
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepApiError, AepError, AepValidationError
 from ansible_collections.aep.platform.plugins.module_utils._locks import create_lock
-from ansible_collections.aep.platform.plugins.module_utils._runner import Runner
+from ansible_collections.aep.platform.plugins.module_utils._runner import Runner, check_format
 
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -90,16 +90,13 @@ class Resource(Runner):
     @classmethod
     def validate_params(cls, params):
         """Checks that need no request; raise AepValidationError."""
-        for group in cls.required_one_of:
-            # AnsibleModule's required_one_of counts an option set to null or "" as given.
-            if all(params.get(option) in (None, "") for option in group):
-                raise AepValidationError("one of the following is required: %s" % ", ".join(group))
+        super().validate_params(params)
         cls.check_id(params.get("id"))
 
     @classmethod
     def check_id(cls, ident):
-        if ident is not None and cls.id_pattern is not None and not cls.id_pattern.fullmatch(ident):
-            raise AepValidationError("id must be %s, got %s." % (cls.id_example, shown(ident)))
+        if cls.id_pattern is not None:
+            check_format("id", ident, cls.id_pattern, cls.id_example)
 
     def fetch_by_id(self, ident):
         """The item with this id, of whatever kind, or None when there is none."""
@@ -377,8 +374,12 @@ class FlowServiceResource(Resource):
         return apply_json_patch(current, changes)
 
     def fetch_by_id(self, ident):
+        return self.read_item(self.path, ident)
+
+    def read_item(self, path, ident):
+        """The Flow Service object at ``path/ident`` (a list of one in ``items``), or None when there is none."""
         try:
-            data = self.client.get("%s/%s" % (self.path, ident))
+            data = self.client.get("%s/%s" % (path, ident))
         except AepApiError as exc:
             if exc.status == 404:
                 return None
@@ -388,7 +389,7 @@ class FlowServiceResource(Resource):
             return None
         item = items[0]
         if not isinstance(item, dict):
-            raise AepError("GET %s/%s: the reply's item is not an object." % (self.path, ident))
+            raise AepError("GET %s/%s: the reply's item is not an object." % (path, ident))
         return item
 
     def find_all(self, name=None):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ansible_collections.aep.platform.plugins.module_utils._arguments import aep_argument_spec, validate_common
 from ansible_collections.aep.platform.plugins.module_utils._auth import TokenProvider
 from ansible_collections.aep.platform.plugins.module_utils._client import FLOW_SERVICE, ApiClient, HttpTransport
+from ansible_collections.aep.platform.plugins.module_utils._errors import AepValidationError, shown
 
 
 def build_transport(params):
@@ -96,7 +97,11 @@ class Runner:
 
     @classmethod
     def validate_params(cls, params):
-        """The module's own checks."""
+        """The module's own checks; a subclass calls this first."""
+        for group in cls.required_one_of:
+            # AnsibleModule's required_one_of counts an option set to null or "" as given.
+            if all(params.get(option) in (None, "") for option in group):
+                raise AepValidationError("one of the following is required: %s" % ", ".join(group))
 
     @classmethod
     def connect(cls, params):
@@ -108,6 +113,12 @@ class Runner:
     def returned_on_purpose(self, result):
         """Values returned on purpose although they could equal a no_log option's value."""
         return ()
+
+
+def check_format(option, value, pattern, example):
+    """Fail unless ``value`` (when given) matches ``pattern``; ``example`` says what it should look like."""
+    if value is not None and not pattern.fullmatch(value):
+        raise AepValidationError("%s must be %s, got %s." % (option, example, shown(value)))
 
 
 def module_argument_spec(runner_class):

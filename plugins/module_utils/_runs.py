@@ -17,7 +17,7 @@ import time
 from ansible_collections.aep.platform.plugins.module_utils._errors import AepError, AepValidationError, shown
 from ansible_collections.aep.platform.plugins.module_utils._info import iso8601
 from ansible_collections.aep.platform.plugins.module_utils._resource import UUID_RE, FlowServiceResource, as_dict
-from ansible_collections.aep.platform.plugins.module_utils._runner import Runner
+from ansible_collections.aep.platform.plugins.module_utils._runner import Runner, check_format
 
 FINISHED = ("success", "failed")
 
@@ -95,11 +95,8 @@ class DataflowRunInfo(Runner):
 
     @classmethod
     def validate_params(cls, params):
-        if all(params.get(option) in (None, "") for option in ("dataflow_id", "dataflow_name")):
-            raise AepValidationError("one of the following is required: dataflow_id, dataflow_name")
-        ident = params.get("dataflow_id")
-        if ident is not None and not UUID_RE.fullmatch(ident):
-            raise AepValidationError("dataflow_id must be a UUID, got %s." % shown(ident))
+        super().validate_params(params)
+        check_format("dataflow_id", params.get("dataflow_id"), UUID_RE, FlowServiceResource.id_example)
         for option, minimum in (("limit", 1), ("wait_timeout", 0), ("poll_interval", 1)):
             value = params.get(option)
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
