@@ -19,6 +19,7 @@ Writes ``latest.md`` and ``latest.json`` (``quick.*`` with ``--quick``) to ``ben
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import json
 import os
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -51,6 +53,33 @@ TOKEN_TASK = "Bench token"
 AEP_TASK = "Bench aep_s3_connection"
 FLOOR_TASK = "Bench debug floor"
 URI_TASKS = ("Bench uri GET", "Bench uri POST")
+
+# The dataflow benchmark (playbooks/dataflow_setup.yml once, then playbooks/dataflow.yml once per run): the
+# flow's settings, the same in the setup and in every converged task.
+DATAFLOW_VARS = {
+    "bench_flow_name": "bench-flow",
+    "bench_flow_description": "benchmark flow",
+    "bench_flow_connection": "bench-flow-landing",
+    "bench_flow_bucket": "acme-aep-landing",
+    "bench_flow_dataset": "Bench Members",
+    "bench_flow_schema": "Loyalty Members",
+    "bench_flow_path": "/acme-aep-landing/in/loyalty/",
+    "bench_flow_mappings": [{"source": "id", "destination": "_acmeemu.loyalty.memberId"},
+                            {"source": "email", "destination": "personalEmail.address"}],
+    "bench_flow_schedule": {"frequency": "day", "interval": 1},
+}
+# How the converged task names the connection and the dataset ("id" or "name") -> its task in each aep play,
+# its debug floor, and the uri tasks that send the same requests by hand (their durations add up).
+DATAFLOW_TASKS = {"id": "Bench aep_s3_dataflow by id", "name": "Bench aep_s3_dataflow by name"}
+DATAFLOW_FLOOR_TASKS = {"id": "Bench debug floor by id", "name": "Bench debug floor by name"}
+_URI_FLOW_CHAIN = ("Bench uri GET flow", "Bench uri GET source connection", "Bench uri GET target connection",
+                   "Bench uri GET mapping set")
+DATAFLOW_URI_TASKS = {"id": _URI_FLOW_CHAIN,
+                      "name": _URI_FLOW_CHAIN + ("Bench uri GET connection by name", "Bench uri GET dataset by name")}
+# The module's documented request budget for a converged task: GETs only, at most these many.
+DATAFLOW_GET_BUDGET = {"id": 4, "name": 6}
+# playbooks/dataflow.yml's plays, in order.
+DATAFLOW_PLAYS = ("in-process", "module", "uri")
 
 
 class BenchmarkError(RuntimeError):
@@ -292,6 +321,32 @@ def measure_play(timer, journal, play):
     return {"flow_requests": flow, "ims_requests": ims, "token_seconds": token["duration"]}
 
 
+def platform_requests(journal, start, end):
+    """The Platform requests (every API but IMS) the emulator received between two instants, each as
+    (method, path, its query's parameters in order): the same request whether or not its query is encoded alike."""
+    return [(entry["method"], entry["path"], tuple(sorted(parse_qsl(entry.get("query") or "", keep_blank_values=True))))
+            for entry in journal if start <= entry["time"] < end and entry["path"] != IMS_TOKEN_PATH]
+
+
+def measure_requests_by_method(timer, journal, connections, play, names, n):
+    """``measure_tasks`` of the loop tasks ``names`` plus their GETs and writes per task, on every Platform API
+    (Flow Service, Catalog, Data Prep...); and the requests themselves, to compare with another path's."""
+    figures = measure_tasks(timer, journal, connections, play, names, n)
+    requests = []
+    for name in names:
+        task = _one_task(timer, play, name)
+        _check(task["items"] == n, "play %d: task %r ran %d items, expected %d" % (play, name, task["items"], n))
+        requests += platform_requests(journal, task["start"], task["end"])
+    gets = sum(1 for method, _path, _query in requests if method == "GET")
+    figures.update(get_requests=gets / n, write_requests=(len(requests) - gets) / n)
+    return figures, requests
+
+
+def per_item(requests, n):
+    """How many times each distinct request was sent per loop item (the items of a loop send the same ones)."""
+    return {request: count / n for request, count in collections.Counter(requests).items()}
+
+
 def _check(condition, message):
     if not condition:
         raise BenchmarkError(message)
@@ -365,6 +420,68 @@ class Bench:
         return {name: measure_tasks(timer, journal, self.connections, 0, ["Bench %s" % name], self.n)
                 for name in ("ping", "debug")}
 
+    def set_up_dataflow(self):
+        """Reset the emulator and make, once, the connection, dataset and flow that the converged tasks find.
+
+        Returns the variables of ``dataflow.yml`` (the connection's and the dataset's ids among them) and the
+        flow's (id, etag), which no converged task may change.
+        """
+        self.emulator.reset()
+        self.emulator.set_latency(0)
+        variables = dict(self.base_vars([]), **DATAFLOW_VARS)
+        self.ansible.playbook("dataflow_setup.yml", variables)
+        flows = self.emulator.flows(ORG_ID, SANDBOX)
+        _check(len(flows) == 1, "dataflow set-up: expected one flow, found %d" % len(flows))
+        connection_ids = [item["id"] for item in self.emulator.store(ORG_ID, SANDBOX)
+                          if item["name"] == DATAFLOW_VARS["bench_flow_connection"]]
+        dataset_ids = [item["id"] for item in self.emulator.datasets(ORG_ID, SANDBOX)
+                       if item["name"] == DATAFLOW_VARS["bench_flow_dataset"]]
+        _check(len(connection_ids) == 1 and len(dataset_ids) == 1,
+               "dataflow set-up: expected one connection and one dataset, found %r and %r" % (connection_ids, dataset_ids))
+        variables.update(bench_flow_connection_id=connection_ids[0], bench_flow_dataset_id=dataset_ids[0])
+        return variables, (flows[0]["id"], flows[0]["etag"])
+
+    def dataflow(self, latency, variables, flow, fast_n, slow_n):
+        """One run of ``dataflow.yml``: the converged dataflow task in-process (``fast_n`` items, with its debug
+        floors), through the module and as ``uri`` GETs (``slow_n`` items each), given by id and by name.
+
+        Returns {"<path>/<id or name>": figures}, path one of in-process, module, uri, debug-floor.
+        """
+        self.emulator.clear_journal()
+        self.emulator.set_latency(latency)
+        loops = {"in-process": fast_n, "module": slow_n, "uri": slow_n}
+        timer = self.ansible.playbook("dataflow.yml", dict(variables, bench_fast_loop=fast_n, bench_slow_loop=slow_n))
+        journal = self.emulator.journal()
+        _check(len(timer["plays"]) == len(DATAFLOW_PLAYS), "dataflow.yml: expected %d plays, got %d" % (
+            len(DATAFLOW_PLAYS), len(timer["plays"])))
+        out, sent = {}, {}
+        for play, path in enumerate(DATAFLOW_PLAYS):
+            n = loops[path]
+            for by in ("id", "name"):
+                names = DATAFLOW_URI_TASKS[by] if path == "uri" else [DATAFLOW_TASKS[by]]
+                figures, sent[path, by] = measure_requests_by_method(timer, journal, self.connections, play, names, n)
+                figures.update(play=measure_play(timer, journal, play))
+                _check(figures["changed_items"] == 0 and figures["failed_items"] == 0,
+                       "dataflow %s by %s: %d changed, %d failed items, expected none" % (
+                           path, by, figures["changed_items"], figures["failed_items"]))
+                out["%s/%s" % (path, by)] = figures
+                if path == "in-process":
+                    figures, _requests = measure_requests_by_method(
+                        timer, journal, self.connections, play, [DATAFLOW_FLOOR_TASKS[by]], n)
+                    _check(figures["failed_items"] == 0 and figures["get_requests"] == figures["write_requests"] == 0,
+                           "dataflow debug floor by %s: failed items or requests" % by)
+                    out["debug-floor/%s" % by] = figures
+        # Each path must send the very requests of the in-process task, or it does not do the same work.
+        for by in ("id", "name"):
+            wanted = per_item(sent["in-process", by], fast_n)
+            for path in ("module", "uri"):
+                _check(per_item(sent[path, by], slow_n) == wanted,
+                       "dataflow by %s: the %s path sent %r per item, the in-process task %r" % (
+                           by, path, sorted(per_item(sent[path, by], slow_n).items()), sorted(wanted.items())))
+        found = [(item["id"], item["etag"]) for item in self.emulator.flows(ORG_ID, SANDBOX)]
+        _check(found == [flow], "the converged dataflow tasks changed the flow: %r, was %r" % (found, flow))
+        return out
+
     def lookup(self, latency, names, force_module=False):
         """A converged play on names among the many seeded connections (the sandbox is already seeded)."""
         self.emulator.clear_journal()
@@ -415,8 +532,8 @@ def latency_label(seconds):
 
 def aggregate(samples):
     """Turn a list of per-run figure dicts into per-figure summaries."""
-    keys = ("seconds", "flow_requests", "ims_requests", "connections")
-    out = {key: summary(sample[key] for sample in samples) for key in keys if samples[0][key] is not None}
+    keys = ("seconds", "flow_requests", "ims_requests", "connections", "get_requests", "write_requests")
+    out = {key: summary(sample[key] for sample in samples) for key in keys if samples[0].get(key) is not None}
     if samples[0].get("play"):
         for key in ("ims_requests", "flow_requests", "token_seconds"):
             out["play_" + key] = summary(sample["play"][key] for sample in samples)
@@ -448,6 +565,19 @@ RATIOS = (
     ("converged in-process / ping", "converged/in-process", "floor/ping"),
 )
 
+# The dataflow's ratios, between the keys of results["dataflow"]["latencies"][<label>]["tasks"].
+DATAFLOW_RATIOS = (
+    ("in-process by id / debug floor by id (same play)", "in-process/id", "debug-floor/id"),
+    ("in-process by name / debug floor by name (same play)", "in-process/name", "debug-floor/name"),
+    ("in-process by id / uri by id", "in-process/id", "uri/id"),
+    ("in-process by name / uri by name", "in-process/name", "uri/name"),
+    ("module by id / uri by id", "module/id", "uri/id"),
+    ("module by name / uri by name", "module/name", "uri/name"),
+    ("in-process by name / in-process by id", "in-process/name", "in-process/id"),
+    ("uri by id / in-process by id (speed-up)", "uri/id", "in-process/id"),
+    ("uri by name / in-process by name (speed-up)", "uri/name", "in-process/name"),
+)
+
 # (target, ratio, limit, every latency): the median of the runs' ratios must stay under the limit; the
 # in-process targets are set for no added latency (at 50 ms one request alone is most of the task).
 RATIO_TARGETS = (
@@ -457,6 +587,19 @@ RATIO_TARGETS = (
     ("forced module path <= 1.1x uri (converged)", "converged module / uri", 1.1, True),
     ("forced module path <= 1.1x uri (create)", "create module / uri", 1.1, True),
 )
+
+
+def set_ratios(data, ratios):
+    """Each ratio taken within each run (the scenarios of a run follow each other within minutes, so a change
+    in the machine's load hits both sides), then summarised over the runs; and the ratio of the medians."""
+    tasks = data["tasks"]
+    per_run = {key: figures["seconds"]["runs"] for key, figures in tasks.items()}
+    data["ratios"] = {
+        name: summary(ratio(x, y) for x, y in zip(per_run[a], per_run[b]))
+        for name, a, b in ratios if a in per_run and b in per_run}
+    data["ratios_of_medians"] = {
+        name: ratio(tasks[a]["seconds"]["median"], tasks[b]["seconds"]["median"])
+        for name, a, b in ratios if a in tasks and b in tasks}
 
 
 def evaluate(results):
@@ -476,15 +619,7 @@ def evaluate(results):
 
     for label, data in results["latencies"].items():
         tasks = data["tasks"]
-        # Each ratio is taken within each run (the scenarios of a run follow each other within minutes,
-        # so a change in the machine's load hits both sides), then summarised over the runs.
-        per_run = {key: figures["seconds"]["runs"] for key, figures in tasks.items()}
-        data["ratios"] = {
-            name: summary(ratio(x, y) for x, y in zip(per_run[a], per_run[b]))
-            for name, a, b in RATIOS if a in per_run and b in per_run}
-        data["ratios_of_medians"] = {
-            name: ratio(tasks[a]["seconds"]["median"], tasks[b]["seconds"]["median"])
-            for name, a, b in RATIOS if a in tasks and b in tasks}
+        set_ratios(data, RATIOS)
         for path in ("in-process", "module"):
             if "converged/" + path in tasks:
                 conv = tasks["converged/" + path]
@@ -516,6 +651,24 @@ def evaluate(results):
                 numerator, denominator = (tasks[key] for key in numerators[ratio_name])
                 requests = numerator["flow_requests"]["median"] + numerator["ims_requests"]["median"]
                 targets[-1]["floor"] = requests * latency / denominator["seconds"]["median"]
+
+    for label, data in results.get("dataflow", {}).get("latencies", {}).items():
+        tasks = data["tasks"]
+        set_ratios(data, DATAFLOW_RATIOS)
+        for by, budget in DATAFLOW_GET_BUDGET.items():
+            for path in ("in-process", "module"):
+                figures = tasks.get("%s/%s" % (path, by))
+                if figures is None:
+                    continue
+                gets, writes, ims = (figures[key]["max"] for key in ("get_requests", "write_requests", "ims_requests"))
+                target("converged dataflow by %s <= %d GETs, 0 writes, 0 IMS (%s)" % (by, budget, path), label,
+                       "%g GET + %g writes + %g IMS" % (gets, writes, ims), "%d + 0 + 0" % budget,
+                       gets <= budget and writes == 0 and ims == 0)
+        plays = [figures["play_ims_requests"] for figures in tasks.values() if "play_ims_requests" in figures]
+        if plays:
+            target("one IMS request per dataflow play", label,
+                   "%g to %g" % (min(p["min"] for p in plays), max(p["max"] for p in plays)), "1",
+                   all(p["min"] == 1 and p["max"] == 1 for p in plays))
 
     for label, data in results.get("lookup", {}).items():
         for path, figures in data["tasks"].items():
@@ -615,6 +768,7 @@ def render_markdown(results):
             lines.append("| %s | %.3f | %.3f | %.3f | %.3f |" % (
                 name, stats["median"], stats["min"], stats["max"], data["ratios_of_medians"][name]))
         lines.append("")
+    lines += render_dataflow(results.get("dataflow"))
     if results.get("lookup"):
         lines += ["## Look-up among %s connections" % "{:,}".format(config["seed_count"]), "",
                   "The sandbox holds %s seeded S3 connections; a converged play on %d names among them."
@@ -655,6 +809,67 @@ def render_markdown(results):
     return "\n".join(lines)
 
 
+DATAFLOW_ROWS = (
+    ("in-process", "in-process (action plugin)"),
+    ("module", "module (forced)"),
+    ("uri", "`uri` GETs by hand"),
+    ("debug-floor", "`debug` templating the same values, in the in-process play"),
+)
+
+
+def render_dataflow(dataflow):
+    """The Markdown section of the converged dataflow benchmark (none when it was not measured)."""
+    if not dataflow or not dataflow.get("latencies"):
+        return []
+    measured = dataflow["measured"]
+    lines = [
+        "## Converged dataflow (`aep.platform.aep_s3_dataflow`)", "",
+        "Measured %s UTC to %s UTC (%.0f s), git %s%s; load average (1 min) when each run started: %.2f (%.2f-%.2f)."
+        % (measured["started_utc"], measured["finished_utc"], measured["seconds"], measured["git_commit"],
+           " + uncommitted changes in plugins/ or meta/" if measured["git_plugins_dirty"] else "",
+           measured["load"]["median"], measured["load"]["min"], measured["load"]["max"]),
+        "",
+        "Set up once (`playbooks/dataflow_setup.yml`: an S3 connection, a dataset made by "
+        "`aep.platform.aep_dataset`, and the flow, with 2 mappings and a daily schedule); then each run ensures "
+        "that flow as it is: %d times in-process, %d times through the module (`aep_force_module: true`) and %d "
+        "times as the same GETs by hand with `ansible.builtin.uri`, with the connection and the dataset given by "
+        "id, then by name (the flow by its name). Every figure is the median of %d run%s (min and max beside it); "
+        "per task = the loop task's duration / its items. The requests are counted on every Platform API in the "
+        "emulator's journal; each run checks that the module and `uri` paths sent exactly the in-process task's "
+        "requests, and that the flow (its etag) did not change."
+        % (measured["n"], measured["slow_n"], measured["slow_n"], measured["runs"],
+           "s" if measured["runs"] > 1 else ""),
+        "",
+    ]
+    for label, data in dataflow["latencies"].items():
+        lines += ["### Added latency %s per request" % label.replace("ms", " ms"), "",
+                  "| connection and dataset by | path | wall ms/task (median) | min | max | GETs/task | writes/task "
+                  "| IMS req/task | IMS req/play | TCP+TLS connections/task |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for by in ("id", "name"):
+            for path, title in DATAFLOW_ROWS:
+                figures = data["tasks"].get("%s/%s" % (path, by))
+                if figures is None:
+                    continue
+                median, low, high = _fig(figures["seconds"])
+                play = _count(figures["play_ims_requests"]) if "play_ims_requests" in figures else ""
+                lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    by, title, median, low, high, _count(figures["get_requests"]), _count(figures["write_requests"]),
+                    _count(figures["ims_requests"]), play,
+                    _count(figures["connections"]) if "connections" in figures else "n/a"))
+        parts = data["tasks"].get("uri/name", {}).get("parts") or {}
+        if parts:
+            lines += ["", "`uri` by name, per GET (by id: the first four): %s." % ", ".join(
+                "%s %s ms" % (name.replace("Bench uri GET ", ""), _fig(stats)[0]) for name, stats in parts.items())]
+        lines += ["", "| ratio | median of the runs' ratios | min | max | ratio of the medians |",
+                  "|---|---:|---:|---:|---:|"]
+        for name, stats in data["ratios"].items():
+            lines.append("| %s | %.3f | %.3f | %.3f | %.3f |" % (
+                name, stats["median"], stats["min"], stats["max"], data["ratios_of_medians"][name]))
+        lines.append("")
+    return lines
+
+
 def write_results(results, output_dir, stem):
     output_dir.mkdir(parents=True, exist_ok=True)
     for suffix, text in ((".json", json.dumps(results, indent=1, sort_keys=False) + "\n"),
@@ -679,11 +894,21 @@ def parse_args(argv):
     parser.add_argument("--seed-count", type=int, help="connections in the sandbox for the look-up (10000)")
     parser.add_argument("--lookup-n", type=int, help="names looked up among them (default N)")
     parser.add_argument("--lookup-latencies", help="latencies for the look-up (default: the first of --latencies)")
+    parser.add_argument("--dataflow-n", type=int,
+                        help="converged dataflow tasks per in-process loop (default 20, quick 3)")
+    parser.add_argument("--dataflow-slow-n", type=int,
+                        help="converged dataflow tasks per module and uri loop (default 3, quick 2)")
+    parser.add_argument("--dataflow-runs", type=int, help="runs of the dataflow benchmark (default 3, quick 1)")
+    parser.add_argument("--dataflow-latencies", help="latencies for the dataflow (default: the first of --latencies)")
+    parser.add_argument("--dataflow-into", type=Path, metavar="JSON",
+                        help="measure only the dataflow and put it into an existing results file in place of its "
+                             "dataflow section (the rest keeps its own measurement); rewrites it and its Markdown")
     parser.add_argument("--output-dir", type=Path, default=HERE / "results")
     parser.add_argument("--source", type=Path, default=ROOT,
                         help="collection source tree to build (default: this repository), e.g. a scratch copy "
                              "with a change to measure")
-    parser.add_argument("--only", help="comma-separated subset of in-process,interpreter,module,uri,floors,lookup "
+    parser.add_argument("--only", help="comma-separated subset of in-process,interpreter,module,uri,floors,lookup,"
+                        "dataflow "
                         "(a partial run: its report has no targets that need the rest)")
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="measure nothing: recompute ratios and targets of a results JSON and rewrite it and "
@@ -697,13 +922,63 @@ def parse_args(argv):
                              else args.latencies[:1])
     args.seed_count = args.seed_count if args.seed_count is not None else (1000 if args.quick else 10000)
     args.lookup_n = args.lookup_n or args.n
-    everything = ("in-process", "interpreter", "module", "uri", "floors", "lookup")
+    # The dataflow's module and uri items cost about 0.7 s per request-carrying task each (14 per run by name
+    # and by id): fewer of them, and fewer runs, keep its share of the full run near a minute.
+    args.dataflow_n = args.dataflow_n or (3 if args.quick else 20)
+    args.dataflow_slow_n = args.dataflow_slow_n or (2 if args.quick else 3)
+    args.dataflow_runs = args.dataflow_runs or (1 if args.quick else 3)
+    args.dataflow_latencies = ([float(x) for x in args.dataflow_latencies.split(",")] if args.dataflow_latencies
+                               else args.latencies[:1])
+    everything = ("in-process", "interpreter", "module", "uri", "floors", "lookup", "dataflow")
     args.only = set(args.only.split(",")) if args.only else set(everything)
     if not args.only <= set(everything):
         parser.error("--only takes some of %s" % ",".join(everything))
+    if args.dataflow_into:
+        if args.only != set(everything) and args.only != {"dataflow"}:
+            parser.error("--dataflow-into measures the dataflow only")
+        args.only = {"dataflow"}
     if args.n < 1 or args.runs < 1 or args.lookup_n > args.seed_count:
         parser.error("need N >= 1, runs >= 1 and lookup-n <= seed-count")
+    if min(args.dataflow_n, args.dataflow_slow_n, args.dataflow_runs) < 1:
+        parser.error("need dataflow N, slow N and runs >= 1")
     return args
+
+
+def measure_dataflow(bench, args, log):
+    """The converged dataflow benchmark: set up once, then ``args.dataflow_runs`` runs per latency.
+
+    Returns results["dataflow"]: when and how it was measured, and per latency the aggregated figures.
+    """
+    started = time.time()
+    started_utc = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    loads = []
+    log("dataflow: setting up the connection, the dataset and the flow")
+    variables, flow = bench.set_up_dataflow()
+    latencies = {}
+    for latency in args.dataflow_latencies:
+        label = latency_label(latency)
+        samples = {}
+        for run in range(args.dataflow_runs):
+            loads.append(os.getloadavg()[0])
+            log("dataflow, latency %s, run %d/%d (load average %.2f)" % (label, run + 1, args.dataflow_runs, loads[-1]))
+            for key, figures in bench.dataflow(latency, variables, flow, args.dataflow_n, args.dataflow_slow_n).items():
+                samples.setdefault(key, []).append(figures)
+        latencies[label] = {"latency_s": latency, "tasks": {key: aggregate(value) for key, value in samples.items()}}
+    status = _git("status", "--porcelain", "--", "plugins", "meta")
+    return {
+        "measured": {
+            "started_utc": started_utc,
+            "finished_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            "seconds": round(time.time() - started, 1),
+            "git_commit": _git("rev-parse", "--short", "HEAD"),
+            "git_plugins_dirty": bool(status) if status is not None else None,
+            "source": str(args.source),
+            "load": summary(loads),
+            "n": args.dataflow_n, "slow_n": args.dataflow_slow_n, "runs": args.dataflow_runs,
+            "latencies_s": args.dataflow_latencies,
+        },
+        "latencies": latencies,
+    }
 
 
 def report_targets(results):
@@ -739,6 +1014,7 @@ def main(argv=None):
             "tls": True, "host": "127.0.0.1",
         },
         "latencies": {},
+        "dataflow": {},
         "lookup": {},
     }
     loads = [os.getloadavg()[0]]
@@ -755,7 +1031,8 @@ def main(argv=None):
         ansible = Ansible(collections_path, workdir)
         with Emulator(tls=True) as emulator:
             bench = Bench(emulator, ansible, args.n, log)
-            for latency in args.latencies:
+            # Only when one of the scenarios measured per latency was asked for (not with --only lookup,dataflow).
+            for latency in args.latencies if args.only - {"lookup", "dataflow"} else ():
                 label = latency_label(latency)
                 samples = {}
                 for run in range(args.runs):
@@ -784,6 +1061,9 @@ def main(argv=None):
                     first = results["latencies"][latency_label(args.latencies[0])]["tasks"]
                     tasks.update({key: value for key, value in first.items() if key.startswith("floor/")})
                 results["latencies"][label] = {"latency_s": latency, "tasks": tasks}
+
+            if "dataflow" in args.only:
+                results["dataflow"] = measure_dataflow(bench, args, log)
 
             if args.seed_count and "lookup" in args.only:
                 emulator.reset()
@@ -837,6 +1117,15 @@ def main(argv=None):
             "; PYTHONDONTWRITEBYTECODE was set, so no bytecode was cached"
             if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""),
     ]
+    if args.dataflow_into:
+        dataflow = results["dataflow"]
+        results = json.loads(args.dataflow_into.read_text(encoding="utf-8"))
+        results["dataflow"] = dataflow
+        evaluate(results)
+        markdown, data = write_results(results, args.dataflow_into.parent, args.dataflow_into.stem)
+        log("wrote %s and %s" % (markdown, data))
+        report_targets(results)
+        return 0
     evaluate(results)
     stem = "quick" if args.quick else "latest"
     markdown, data = write_results(results, args.output_dir, stem)
