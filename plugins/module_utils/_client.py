@@ -533,7 +533,8 @@ class ApiClient:
         When a POST fails in a way that may or may not have reached the server
         (dropped connection, 5xx), ``recover()`` looks for what it would have
         created; if found, that is the result. Only when nothing is found is
-        the POST sent again, after the usual backoff. A POST the server did not
+        the POST sent again, after the usual backoff; after the last attempt, one
+        more look-up. A POST the server did not
         answer in time may still be applied after any look-up, so it is never
         sent again: the look-up is repeated with backoff as often as a request
         would be retried, and then the task fails, saying so.
@@ -545,7 +546,14 @@ class ApiClient:
             except AepError as exc:
                 if exc.in_progress:
                     return self._await_created(exc, recover, kind)
-                if not exc.retryable or attempt >= self.transport.retries:
+                if not exc.retryable:
+                    raise
+                if attempt >= self.transport.retries:
+                    # The last attempt may have been applied too: an object it made and nobody knows of would be
+                    # left behind (a multi-step create undoes only what it knows).
+                    found = self._recover_quietly(recover)
+                    if found is not None:
+                        return found
                     raise
                 retry_after = exc.retry_after
                 if retry_after is not None and retry_after > MAX_RETRY_AFTER:
@@ -555,6 +563,14 @@ class ApiClient:
                 found = recover()
                 if found is not None:
                     return found
+
+    @staticmethod
+    def _recover_quietly(recover):
+        """``recover()``, or None when the look-up fails too: the caller then reports its own error."""
+        try:
+            return recover()
+        except AepError:
+            return None
 
     def _await_created(self, exc, recover, kind):
         for attempt in range(self.transport.retries + 1):

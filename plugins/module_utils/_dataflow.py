@@ -16,12 +16,18 @@ create fails, the removal of what this run created, in reverse order.
 What can change on an existing flow (name, description, schedule, mappings,
 state) is patched; what cannot (connection, path, format and its properties,
 recursion, dataset) fails, or replaces the whole flow when asked to.
+
+Two tasks that create one name at the same time follow the rule every
+resource follows (``Resource._settle_race``) for the flow: the flow created
+first is kept, and a task whose own flow is not that one deletes its flow and
+its own connections, then returns the kept flow.
 """
 
 from __future__ import annotations
 
 import copy
 import time
+import uuid
 from datetime import datetime, timezone
 
 from ansible_collections.aep.platform.plugins.module_utils._client import CATALOG, DATA_PREP
@@ -228,6 +234,8 @@ class S3Dataflow(FlowServiceResource):
         super().__init__(client, params, check_mode=check_mode, diff=diff)
         self.data_prep = client.api(DATA_PREP)
         self._children = {}
+        # (mapping set id, version) this run made for the flow: its PATCH is part of every re-decided patch.
+        self._new_mapping = None
 
     # Checks before any request ---------------------------------------------------
 
@@ -427,8 +435,10 @@ class S3Dataflow(FlowServiceResource):
         if self.check_mode:
             predicted.update(id=None, etag=None)
             return self._result(True, predicted, diff)
-        created = self.create_children_and_flow(bodies)
-        return self._result(True, created, diff)
+        flow, own = self.create_children_and_flow(bodies)
+        if not own:
+            return self.update(flow)
+        return self._result(True, flow, diff)
 
     def predicted_flow(self, bodies):
         """The flow a create would make, carrying its children for ``view``."""
@@ -439,6 +449,11 @@ class S3Dataflow(FlowServiceResource):
         return flow
 
     def create_children_and_flow(self, bodies):
+        """Create the four objects; ``(flow, own)``: the flow to return, and whether this task created it.
+
+        When another task created a flow of the same name at the same time and its flow is the one every
+        racer keeps, this task's flow and connections are deleted again and ``(their flow, False)`` returned.
+        """
         made = []  # (step, path, id) in the order made, undone in reverse
         step = "source connection"
         try:
@@ -451,17 +466,24 @@ class S3Dataflow(FlowServiceResource):
             mapping = None
             if bodies["mapping_set"] is not None:
                 step = "mapping set"
-                mapping = self._create_mapping_set(bodies["mapping_set"])
+                mapping = self._create_mapping_set(bodies["mapping_set"], flow_body["name"])
                 made.append((step, "/mappingSets", mapping["id"]))
                 flow_body["transformations"] = [{"name": "Mapping", "params": {
                     "mappingId": mapping["id"], "mappingVersion": _int_or_none(mapping.get("version")) or 0}}]
             step = "dataflow"
-            reply = self.client.create(self.path, flow_body, recover=lambda: self.find_by_name(flow_body["name"]),
-                                       kind=self.kind)
+            reply = self.client.create(self.path, flow_body, recover=self._recover_flow(flow_body), kind=self.kind)
             flow_id = as_dict(reply).get("id")
             if not flow_id:
                 raise AepError("POST /flows succeeded but the reply has no id.")
             made.append((step, self.path, flow_id))
+        except AepError as exc:
+            raise self._undo(made, step, exc) from None
+        # Right after the POST, before anything else is spent on a flow this task may have to delete. A failed
+        # look-up is not undone: the flow is complete, and its message says a run of the task finds it.
+        survivor = self._settle_race(dict(flow_body, id=flow_id))
+        if survivor is not None:
+            return survivor, False
+        try:
             if self.params["state"] == "disabled":
                 step = "disabling the dataflow"
                 self._action(flow_id, "disable")
@@ -471,7 +493,7 @@ class S3Dataflow(FlowServiceResource):
         self._children[flow_id] = {"source": dict(bodies["source"], id=source_id),
                                    "target": dict(bodies["target"], id=target_id),
                                    "mapping_set": dict(bodies["mapping_set"] or {}, **(mapping or {}))}
-        return created
+        return created, True
 
     def _create_child(self, path, body, recover):
         reply = self.client.create(path, body, recover=recover, kind=path.strip("/")[:-1])
@@ -511,10 +533,40 @@ class S3Dataflow(FlowServiceResource):
         flows = self.client.paginate(self.path, params={"property": ["%s[]==%s" % (key, item["id"])]})
         return next(flows, None) is not None
 
-    def _create_mapping_set(self, body):
+    def _recover_flow(self, body):
+        """After a lost reply: the flow of this name that uses this task's new source connection, which no
+        other flow can use."""
+        source_id = body["sourceConnectionIds"][0]
+
         def recover():
-            return None  # Data Prep has no name to find a mapping set by; a lost reply is retried.
-        reply = self.data_prep.create("/mappingSets", body, recover=recover, kind="mapping set")
+            return next((item for item in self.find_all(body["name"])
+                         if source_id in (item.get("sourceConnectionIds") or [])), None)
+        return recover
+
+    def _create_mapping_set(self, body, label):
+        """POST a mapping set, never twice: each create names its set with a token of its own.
+
+        A mapping set has no identity Data Prep enforces (names need not be unique, and racing tasks send the
+        same mappings), but its list filters on ``name``: a POST whose reply was lost is found by that name,
+        and never confused with a set another task or an earlier run made.
+        """
+        name = "%s [%s]" % (label[:100], uuid.uuid4().hex)
+        body = dict(body, name=name)
+        looked_up = []
+
+        def recover():
+            looked_up.append(True)
+            # Newest first: the set looked for was created a moment ago.
+            return next((item for item in self.data_prep.paginate(
+                "/mappingSets", params={"name": name, "orderBy": "-createdDate"})
+                if item.get("name") == name and item.get("id")), None)
+        try:
+            reply = self.data_prep.create("/mappingSets", body, recover=recover, kind="mapping set")
+        except AepError as exc:
+            if not looked_up:
+                raise
+            raise AepError("%s If Data Prep stored it after all, the mapping set named '%s' is used by nothing "
+                           "(Data Prep documents no delete)." % (exc.msg.rstrip(), name), **exc.details) from None
         if not as_dict(reply).get("id"):
             raise AepError("POST /mappingSets succeeded but the reply has no id.")
         return reply
@@ -609,7 +661,23 @@ class S3Dataflow(FlowServiceResource):
                 for api_key in ("interval", "backfill"):
                     if api_key in as_dict(current.get("scheduleParams")):
                         operations.append({"op": "remove", "path": "/scheduleParams/%s" % api_key})
+        # Here, not only in update: a PATCH refused with 412 is decided again from the flow read anew, and the
+        # new mapping version must not be lost then (the flow would keep pointing at the old one).
+        mapping_operation = self._mapping_operation(current)
+        if mapping_operation is not None:
+            operations.append(mapping_operation)
         return operations
+
+    def _mapping_operation(self, flow):
+        """The operation pointing ``flow`` at the mapping set version this run made; None when there is none to
+        point at, or the flow already does."""
+        if self._new_mapping is None or self.mapping_of(flow) == self._new_mapping:
+            return None
+        mapping_id, version = self._new_mapping
+        value = {"name": "Mapping", "params": {"mappingId": mapping_id, "mappingVersion": version}}
+        if flow.get("transformations"):
+            return {"op": "replace", "path": "/transformations/0", "value": value}
+        return {"op": "add", "path": "/transformations", "value": [value]}
 
     def mappings_changed(self, flow):
         wanted = self.wanted_mappings()
@@ -643,7 +711,8 @@ class S3Dataflow(FlowServiceResource):
             return self._result(True, after, diff)
         ident = current["id"]
         if mappings_changed:
-            operations = operations + [self._new_mapping_version(current)]
+            self._new_mapping = self._new_mapping_version(current)
+            operations = self.patch_operations(current)
         if operations:
             self.send_update(current, operations)
         if state is not None:
@@ -670,7 +739,7 @@ class S3Dataflow(FlowServiceResource):
         return dict(after, id=current["id"], _children=children)
 
     def _new_mapping_version(self, flow):
-        """PUT the wanted mappings on the flow's mapping set (a new version), or create one; the flow PATCH for it."""
+        """PUT the wanted mappings on the flow's mapping set (a new version), or create one: ``(id, version)``."""
         mapping_id, _version = self.mapping_of(flow)
         schema_id = as_dict(as_dict(self.children_of(flow)["target"].get("data")).get("schema")).get("id")
         if not schema_id:
@@ -684,15 +753,11 @@ class S3Dataflow(FlowServiceResource):
             if mapping_id:
                 reply = self.data_prep.request("PUT", "/mappingSets/%s" % mapping_id, body=body)
             else:
-                reply = self._create_mapping_set(body)
+                reply = self._create_mapping_set(body, flow.get("name") or self.params.get("name") or flow["id"])
         except AepError as exc:
             raise AepError("Updating the mappings of %s failed: %s The dataflow was not changed." % (
                 self._label(flow), self._explain(exc)), **exc.details) from None
-        value = {"name": "Mapping", "params": {"mappingId": as_dict(reply).get("id") or mapping_id,
-                                               "mappingVersion": _int_or_none(as_dict(reply).get("version")) or 0}}
-        if flow.get("transformations"):
-            return {"op": "replace", "path": "/transformations/0", "value": value}
-        return {"op": "add", "path": "/transformations", "value": [value]}
+        return as_dict(reply).get("id") or mapping_id, _int_or_none(as_dict(reply).get("version")) or 0
 
     def _update_failed(self, exc, ident):
         if isinstance(exc, AepApiError) and exc.status != 412:
@@ -710,8 +775,9 @@ class S3Dataflow(FlowServiceResource):
             predicted.update(id=None, etag=None)
             return self._result(True, predicted, diff)
         self.delete_flow_and_connections(current)
-        created = self.create_children_and_flow(bodies)
-        result = self._result(True, created, diff)
+        flow, own = self.create_children_and_flow(bodies)
+        # The flow it had is gone either way, so the task changed something even when another task's flow is kept.
+        result = self._result(True, flow, diff) if own else dict(self.update(flow), changed=True)
         result["replaced"] = current["id"]
         return result
 
@@ -732,6 +798,8 @@ class S3Dataflow(FlowServiceResource):
                 except AepApiError as exc:
                     if exc.status != 404:
                         left.append("%s %s (%s)" % (path.strip("/")[:-1], ident, exc.msg))
+                except AepError as exc:  # no answer: the other connection is still tried, and both named
+                    left.append("%s %s (%s)" % (path.strip("/")[:-1], ident, exc.msg))
         if left:
             raise AepError("%s was deleted, but not: %s. Delete them by hand." % (self._label(flow), "; ".join(left)))
 

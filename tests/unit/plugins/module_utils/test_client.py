@@ -566,15 +566,40 @@ def test_create_posts_again_when_recover_finds_nothing(api):
 def test_create_gives_up_after_retries(api):
     for _unused in range(3):
         api.add("POST", "/connections", status=500, json=api.flow_error("1103-503", "unavailable", status=500))
-    recover = Recover(None, None)
+    recover = Recover(None, None, None)
 
     with pytest.raises(AepApiError) as info:
         api.client(retries=2, rand=lambda: 0.0).create("/connections", BODY, recover)
 
     assert api.methods() == ["POST"] * 3
-    assert recover.calls == 2
+    assert recover.calls == 3  # between the attempts, and once after the last one
     assert api.delays == [0.25, 0.5]
     assert info.value.status == 500
+
+
+def test_create_finds_what_its_last_attempt_made(api):
+    for _unused in range(3):
+        api.add("POST", "/connections", status=502, json=api.flow_error("1103-502", "bad gateway", status=502))
+    recover = Recover(None, None, {"id": "made-by-the-last-attempt"})
+
+    assert api.client(retries=2, rand=lambda: 0.0).create("/connections", BODY, recover) == {
+        "id": "made-by-the-last-attempt"}
+    assert api.methods() == ["POST"] * 3 and recover.calls == 3
+
+
+def test_create_reports_its_own_error_when_the_last_look_up_fails(api):
+    for _unused in range(2):
+        api.add("POST", "/connections", status=503, json=api.flow_error("1103-503", "unavailable", status=503))
+
+    def recover():
+        if recover.calls:
+            raise AepError("the look-up failed too")
+        recover.calls += 1
+
+    recover.calls = 0
+    with pytest.raises(AepApiError) as info:
+        api.client(retries=1, rand=lambda: 0.0).create("/connections", BODY, recover)
+    assert info.value.status == 503 and "1103-503" in info.value.code
 
 
 def test_create_does_not_retry_a_client_error(api):
