@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_access_token
 short_description: Get one Adobe IMS access token to share between the tasks of a play
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Asks Adobe IMS (OAuth Server-to-Server, C(POST /ims/token/v3)) for an access token with O(client_id) and
     O(client_secret), and returns it, so that a play can request one token and give it to every later task
@@ -70,6 +70,8 @@ notes:
     before RV(expires_at) and use the new token from then on.
 seealso:
   - module: aep.platform.aep_s3_connection
+  - module: aep.platform.aep_s3_dataflow
+  - module: aep.platform.aep_dataset
   - name: OAuth Server-to-Server credential API reference
     description: The IMS token request this module makes, and its reply.
     link: https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/IMS
@@ -138,27 +140,38 @@ error:
   description: The error IMS answered with.
   returned: failure, when IMS answered
   type: dict
+  sample:
+    code: invalid_client
+    message: invalid client_secret parameter
+    request_id: 2bd3ae1c9f7d4b4fa8e1f0c6d5b4a392
+    method: POST
+    path: /ims/token/v3
   contains:
     code:
       description: The OAuth error code, such as C(invalid_client).
       type: str
       returned: always
+      sample: invalid_client
     message:
       description: IMS's error description.
       type: str
       returned: always
+      sample: invalid client_secret parameter
     request_id:
       description: The request id, to quote to Adobe support.
       type: str
       returned: always
+      sample: 2bd3ae1c9f7d4b4fa8e1f0c6d5b4a392
     method:
       description: HTTP method of the failed request (C(POST)).
       type: str
       returned: always
+      sample: POST
     path:
       description: Path of the failed request (C(/ims/token/v3)).
       type: str
       returned: always
+      sample: /ims/token/v3
 """
 
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_dataflow_run_info
 short_description: Show a dataflow's runs in Adobe Experience Platform, and wait for one to finish
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists a dataflow's newest runs through the Flow Service API (C(GET /runs?property=flowId==...)), newest first,
     with their status, times, record and file counts, errors and the Catalog batches they wrote.
@@ -63,9 +63,13 @@ notes:
   - "Request budget: one GET to find the dataflow, one per page of runs, and one per poll while waiting."
 seealso:
   - module: aep.platform.aep_s3_dataflow
+  - module: aep.platform.aep_dataset
   - name: Monitor dataflows
     description: Adobe's guide to dataflow runs.
     link: https://experienceleague.adobe.com/docs/experience-platform/dataflows/api/monitor.html
+  - name: Flow Service API reference
+    description: Adobe's reference of the flow and run endpoints (C(/flows), C(/runs)) this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/flow-service/
 """
 
 EXAMPLES = r"""
@@ -98,6 +102,19 @@ runs:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: 65b7cfcc-6b2e-47c8-8194-13005b792752
+      status: success
+      started_at: "2026-11-30T06:00:05.922Z"
+      completed_at: "2026-11-30T06:01:02.413Z"
+      duration_seconds: 56.491
+      records_read: 26758
+      records_written: 26758
+      records_failed: 0
+      files_read: 11
+      bytes_read: 87885
+      errors: []
+      batch_ids: [01EF01X41KJD82Y9ZX6ET54PCZ]
   contains:
     id:
       description: UUID of the run.

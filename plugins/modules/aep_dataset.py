@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_dataset
 short_description: Manage Catalog datasets in Adobe Experience Platform
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates or deletes a dataset through the Catalog Service API (C(/data/foundation/catalog/dataSets)),
     where the data a dataflow ingests lands, typed by an XDM schema.
@@ -72,9 +72,13 @@ notes:
   - A create whose reply is lost is not sent again blindly; the dataset is looked up by name first.
 seealso:
   - module: aep.platform.aep_schema_info
+  - module: aep.platform.aep_s3_dataflow
   - name: Catalog Service API, create a dataset
     description: Adobe's guide to creating datasets.
     link: https://experienceleague.adobe.com/docs/experience-platform/catalog/api/create-dataset.html
+  - name: Catalog Service API reference
+    description: Adobe's reference of the dataset endpoints (C(/dataSets)) this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/catalog/
 """
 
 EXAMPLES = r"""
@@ -129,6 +133,9 @@ ansible_facts:
   description: Facts about the dataset, for later tasks.
   returned: always
   type: dict
+  sample:
+    aep_dataset: {id: 5f3c3cedb2805c194ff0b69a, name: Loyalty Members,
+                  schema_id: "https://ns.adobe.com/acme/schemas/0238be5d2e8a4e0fa6bd4e6c1f0e1b2c"}
   contains:
     aep_dataset:
       description: C(id) (null once deleted), C(name) and C(schema_id) of the dataset.
@@ -151,27 +158,38 @@ error:
   description: Adobe's error for the request that failed.
   returned: failure, when the API answered
   type: dict
+  sample:
+    code: CAT-1402-400
+    message: The schema reference is not valid.
+    request_id: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
+    method: POST
+    path: /dataSets
   contains:
     code:
       description: Adobe's error code.
       type: str
       returned: always
+      sample: CAT-1402-400
     message:
       description: Adobe's error message.
       type: str
       returned: always
+      sample: The schema reference is not valid.
     request_id:
       description: Adobe's request id, to quote to Adobe support.
       type: str
       returned: always
+      sample: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
     method:
       description: HTTP method of the failed request.
       type: str
       returned: always
+      sample: POST
     path:
       description: Path of the failed request, below the Catalog base URL.
       type: str
       returned: always
+      sample: /dataSets
 """
 
 from ansible_collections.aep.platform.plugins.module_utils._dataset import Dataset

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_s3_connection
 short_description: Manage Amazon S3 base connections in Adobe Experience Platform
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates and deletes the base connection that links an Amazon S3 account to Adobe Experience
     Platform, through the Flow Service API (C(/data/foundation/flowservice/connections)).
@@ -110,9 +110,16 @@ options:
     choices: [on_create, always]
     default: on_create
 seealso:
+  - module: aep.platform.aep_s3_connection_info
+  - module: aep.platform.aep_s3_explore_info
+  - module: aep.platform.aep_s3_dataflow
+  - module: aep.platform.aep_access_token
   - name: Connect Amazon S3 to Experience Platform using the Flow Service API
     description: Adobe's tutorial for the call this module makes.
     link: https://experienceleague.adobe.com/en/docs/experience-platform/sources/api-tutorials/create/cloud-storage/s3
+  - name: Flow Service API reference
+    description: Adobe's reference of the base connection endpoints (C(/connections)) this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/flow-service/
 """
 
 EXAMPLES = r"""
@@ -153,16 +160,14 @@ EXAMPLES = r"""
     name: landing-bucket
     state: absent
 
-- name: Set the shared options once for the whole play
-  hosts: localhost
-  gather_facts: false
+- name: Set the shared options once for every task of a block
   module_defaults:
     group/aep.platform.aep:
       org_id: "{{ aep_org_id }}"
       client_id: "{{ aep_client_id }}"
       client_secret: "{{ aep_client_secret }}"
       sandbox: dev
-  tasks:
+  block:
     - name: Ensure the connection exists
       aep.platform.aep_s3_connection:
         name: landing-bucket
@@ -207,6 +212,11 @@ ansible_facts:
   description: Facts for later tasks.
   returned: always
   type: dict
+  sample:
+    aep_s3_connection:
+      id: 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b
+      etag: '"1700d77b-0000-0200-0000-5e3b41a10000"'
+      name: landing-bucket
   contains:
     aep_s3_connection:
       description: The connection's id, etag and name (id and etag null once it is deleted).
@@ -225,32 +235,44 @@ error:
   description: Adobe's error for the request that failed.
   returned: failure, when the API answered
   type: dict
+  sample:
+    code: FLOW-1404-412
+    message: The resource was modified since it was read; read it again and retry.
+    request_id: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
+    method: PATCH
+    path: /connections/9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b
   contains:
     code:
       description: Adobe's error code, such as C(FLOW-1404-412) or the gateway's C(401013).
       type: str
       returned: always
+      sample: FLOW-1404-412
     message:
       description: Adobe's error message.
       type: str
       returned: always
+      sample: The resource was modified since it was read; read it again and retry.
     request_id:
       description: Adobe's request id, to quote to Adobe support.
       type: str
       returned: always
+      sample: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
     method:
       description: HTTP method of the failed request.
       type: str
       returned: always
+      sample: PATCH
     path:
       description: Path of the failed request, below the Flow Service base URL.
       type: str
       returned: always
+      sample: /connections/9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b
 ids:
   description: Ids of the connections that share the given name, when the name is ambiguous.
   returned: failure, when several connections have the name
   type: list
   elements: str
+  sample: [9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b, 0d4f6a2e-7b3c-4e1d-8a9f-1c2b3d4e5f60]
 """
 
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module

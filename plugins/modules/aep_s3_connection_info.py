@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_s3_connection_info
 short_description: List Amazon S3 base connections in Adobe Experience Platform
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the sandbox's Amazon S3 base connections through the Flow Service API
     (C(/data/foundation/flowservice/connections)), following every page of the list.
@@ -59,6 +59,12 @@ notes:
   - Connections of other sources (other connection specs) are never listed.
 seealso:
   - module: aep.platform.aep_s3_connection
+  - module: aep.platform.aep_s3_explore_info
+  - module: aep.platform.aep_s3_dataflow
+  - name: Flow Service API reference
+    description: Adobe's reference of the base connection endpoints (C(/connections)) and the connection test this
+      module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/flow-service/
 """
 
 EXAMPLES = r"""
@@ -104,6 +110,19 @@ connections:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: 9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b
+      name: landing-bucket
+      description: Raw files dropped by the ERP export
+      state: enabled
+      connectionSpec: {id: ecadc60c-7455-4d87-84dc-2a0e293d997b, version: "1.0"}
+      auth: {specName: Access Key, params: {bucketName: acme-aep-landing}}
+      auth_type: access_key
+      etag: '"1700d77b-0000-0200-0000-5e3b41a10000"'
+      createdAt: 1700000000123
+      updatedAt: 1700000360000
+      created_at: "2023-11-14T22:13:20.123Z"
+      updated_at: "2023-11-14T22:19:20.000Z"
   contains:
     id:
       description: UUID of the connection.
@@ -184,7 +203,13 @@ connections:
         - Has C(status), C(code), C(message), C(request_id), C(method) and C(path), as RV(error) does.
       type: dict
       returned: when O(test_connection=true)
-      sample: null
+      sample:
+        status: 400
+        code: FLOW-2105-400
+        message: The connection cannot be tested.
+        request_id: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
+        method: GET
+        path: /connections/9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b/test
 status:
   description: HTTP status of the request that failed.
   returned: failure, when the API answered
@@ -194,27 +219,38 @@ error:
   description: Adobe's error for the request that failed.
   returned: failure, when the API answered
   type: dict
+  sample:
+    code: "401013"
+    message: Oauth token is not valid
+    request_id: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
+    method: GET
+    path: /connections
   contains:
     code:
       description: Adobe's error code, such as the gateway's C(401013) or C(FLOW-2105-400).
       type: str
       returned: always
+      sample: "401013"
     message:
       description: Adobe's error message.
       type: str
       returned: always
+      sample: Oauth token is not valid
     request_id:
       description: Adobe's request id, to quote to Adobe support.
       type: str
       returned: always
+      sample: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
     method:
       description: HTTP method of the failed request.
       type: str
       returned: always
+      sample: GET
     path:
       description: Path of the failed request, below the Flow Service base URL.
       type: str
       returned: always
+      sample: /connections
 """
 
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_s3_dataflow
 short_description: Manage a dataflow from an Amazon S3 path into a Platform dataset, on a schedule
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Declares one dataflow that ingests the files under an S3 path into a Catalog dataset, and manages the four
     Adobe objects behind it, a source connection, a target connection, a Data Prep mapping set and the flow
@@ -162,14 +162,30 @@ notes:
   - "Request budget: a converged task sends only GETs, at most 4 when the connection and dataset are given by id
     (flow, source connection, target connection, mapping set), 6 when they are given by name. A create sends the
     look-ups, four POSTs (three without mappings) and a GET."
-  - A create whose reply is lost is looked up before it is sent again, for every child and the flow.
+  - A create whose reply is lost is looked up before it is sent again, for every child and the flow. A mapping set
+    is created with a name of its own, so that such a look-up finds it instead of making a second one.
+  - Tasks on one controller that create the same name take turns (a lock around look-up and create). Across
+    controllers, a create is followed by one look-up by name; when other tasks created flows of that name at the
+    same time, all keep the earliest created, and a task whose flow is not that one deletes its flow and its own
+    source and target connections (its mapping set stays: Data Prep documents no delete) and returns the kept flow.
 seealso:
   - module: aep.platform.aep_s3_connection
   - module: aep.platform.aep_dataset
   - module: aep.platform.aep_dataflow_run_info
+  - module: aep.platform.aep_s3_explore_info
+  - module: aep.platform.aep_schema_info
   - name: Create a dataflow for a cloud storage source
     description: Adobe's tutorial of the calls this module makes.
     link: https://experienceleague.adobe.com/docs/experience-platform/sources/api-tutorials/collect/cloud-storage.html
+  - name: Update dataflows
+    description: Adobe's guide to changing a dataflow's name, schedule, mappings and state.
+    link: https://experienceleague.adobe.com/docs/experience-platform/sources/api-tutorials/update-dataflows.html
+  - name: Flow Service API reference
+    description: Adobe's reference of the source connection, target connection and flow endpoints this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/flow-service/
+  - name: Data Prep API reference
+    description: Adobe's reference of the mapping set endpoints (C(/mappingSets)) this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/data-prep/
 """
 
 EXAMPLES = r"""
@@ -253,6 +269,14 @@ ansible_facts:
   description: Facts about the dataflow, for later tasks.
   returned: always
   type: dict
+  sample:
+    aep_s3_dataflow:
+      id: 3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d
+      etag: '"7e05f181-0000-0200-0000-638e84f40000"'
+      name: loyalty-members
+      source_connection_id: eb19c882-f19c-4d63-ad21-1d7ba9b21a85
+      target_connection_id: eea7eaf4-3fe5-4792-b59b-2ec24c3e8331
+      mapping_set_id: 0b090130b58b4819afc78b6dc98b484d
   contains:
     aep_s3_dataflow:
       description: C(id), C(etag), C(name), C(source_connection_id), C(target_connection_id), C(mapping_set_id).

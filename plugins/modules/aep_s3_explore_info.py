@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_s3_explore_info
 short_description: List the folders and files an Amazon S3 connection sees, and preview a file
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Explores an Amazon S3 base connection through the Flow Service API
     (C(GET /data/foundation/flowservice/connections/{id}/explore)), as Platform sees the bucket with the
@@ -94,9 +94,14 @@ notes:
     one for a preview."
 seealso:
   - module: aep.platform.aep_s3_connection
+  - module: aep.platform.aep_s3_dataflow
+  - module: aep.platform.aep_schema_info
   - name: Explore a cloud storage system
     description: Adobe's guide to the explore calls.
     link: https://experienceleague.adobe.com/docs/experience-platform/sources/api-tutorials/explore/cloud-storage.html
+  - name: Flow Service API reference
+    description: Adobe's reference of the explore endpoint (C(/connections/{id}/explore)) this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/flow-service/
 """
 
 EXAMPLES = r"""
@@ -140,6 +145,10 @@ objects:
   returned: unless O(file) is given
   type: list
   elements: dict
+  sample:
+    - {type: folder, name: loyalty, path: /acme-aep-landing/in/loyalty, can_preview: false, can_fetch_schema: false}
+    - {type: file, name: members.csv, path: /acme-aep-landing/in/loyalty/members.csv, can_preview: true,
+       can_fetch_schema: true}
   contains:
     type:
       description: V(file) or V(folder).
@@ -175,6 +184,10 @@ preview:
   description: The previewed file's format, columns and first rows.
   returned: when O(file) is given
   type: dict
+  sample:
+    format: flat
+    columns: [{name: id, type: integer, xdm_type: integer}, {name: email, type: string, xdm_type: string}]
+    rows: [{id: 1, email: ada@example.com}]
   contains:
     format:
       description: Platform's name of the file's shape, such as V(flat) for a delimited file.
@@ -202,27 +215,38 @@ error:
   description: Adobe's error for the request that failed.
   returned: failure, when the API answered
   type: dict
+  sample:
+    code: FLOW-1337-400
+    message: The path could not be explored.
+    request_id: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
+    method: GET
+    path: /connections/9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b/explore
   contains:
     code:
       description: Adobe's error code, such as C(FLOW-1337-400).
       type: str
       returned: always
+      sample: FLOW-1337-400
     message:
       description: Adobe's error message.
       type: str
       returned: always
+      sample: The path could not be explored.
     request_id:
       description: Adobe's request id, to quote to Adobe support.
       type: str
       returned: always
+      sample: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
     method:
       description: HTTP method of the failed request.
       type: str
       returned: always
+      sample: GET
     path:
       description: Path of the failed request, below the Flow Service base URL.
       type: str
       returned: always
+      sample: /connections/9e1c8b9a-2f1d-4c2a-9f5e-0c1d2e3f4a5b/explore
 """
 
 from ansible_collections.aep.platform.plugins.module_utils._explore import S3Explore

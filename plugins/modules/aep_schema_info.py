@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aep_schema_info
 short_description: Find XDM schemas in the Adobe Experience Platform Schema Registry
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the sandbox's tenant XDM schemas through the Schema Registry API
     (C(/data/foundation/schemaregistry/tenant/schemas)), following every page of the list.
@@ -56,9 +56,14 @@ notes:
     listed; with O(id), one GET."
 seealso:
   - module: aep.platform.aep_dataset
+  - module: aep.platform.aep_s3_dataflow
+  - module: aep.platform.aep_s3_explore_info
   - name: Schema Registry API
     description: Adobe's guide to the schemas endpoint.
     link: https://experienceleague.adobe.com/docs/experience-platform/xdm/api/schemas.html
+  - name: Schema Registry API reference
+    description: Adobe's reference of the tenant schema endpoints (C(/tenant/schemas)) this module calls.
+    link: https://developer.adobe.com/experience-platform-apis/references/schema-registry/
 """
 
 EXAMPLES = r"""
@@ -87,6 +92,14 @@ schemas:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: https://ns.adobe.com/acme/schemas/0238be5d2e8a4e0fa6bd4e6c1f0e1b2c
+      alt_id: _acme.schemas.0238be5d2e8a4e0fa6bd4e6c1f0e1b2c
+      title: Loyalty Members
+      version: "1.2"
+      description: Members of the loyalty programme
+      class: https://ns.adobe.com/xdm/context/profile
+      fields: [{path: person.name.firstName, type: string}, {path: _acme.loyalty.points, type: integer}]
   contains:
     id:
       description: The schema's C($id) URI, which datasets and dataflows refer to.
@@ -137,27 +150,38 @@ error:
   description: Adobe's error for the request that failed.
   returned: failure, when the API answered
   type: dict
+  sample:
+    code: XDM-1010-406
+    message: The Accept header is not supported.
+    request_id: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
+    method: GET
+    path: /tenant/schemas/_acme.schemas.0238be5d2e8a4e0fa6bd4e6c1f0e1b2c
   contains:
     code:
       description: Adobe's error code.
       type: str
       returned: always
+      sample: XDM-1010-406
     message:
       description: Adobe's error message.
       type: str
       returned: always
+      sample: The Accept header is not supported.
     request_id:
       description: Adobe's request id, to quote to Adobe support.
       type: str
       returned: always
+      sample: 6f1b2c3d4e5f40718293a4b5c6d7e8f9
     method:
       description: HTTP method of the failed request.
       type: str
       returned: always
+      sample: GET
     path:
       description: Path of the failed request, below the Schema Registry base URL.
       type: str
       returned: always
+      sample: /tenant/schemas/_acme.schemas.0238be5d2e8a4e0fa6bd4e6c1f0e1b2c
 """
 
 from ansible_collections.aep.platform.plugins.module_utils._module import run_module
