@@ -167,7 +167,8 @@ notes:
   - Tasks on one controller that create the same name take turns (a lock around look-up and create). Across
     controllers, a create is followed by one look-up by name; when other tasks created flows of that name at the
     same time, all keep the earliest created, and a task whose flow is not that one deletes its flow and its own
-    source and target connections (its mapping set stays: Data Prep documents no delete) and returns the kept flow.
+    source and target connections (its mapping set stays, since Data Prep documents no delete) and returns the
+    kept flow.
 seealso:
   - module: aep.platform.aep_s3_connection
   - module: aep.platform.aep_dataset
