@@ -137,3 +137,60 @@ aep_build_and_install() {
     "$venv/bin/ansible-galaxy" collection install "$tarball" -p "$dest/collections" >&2
   echo "$tarball"
 }
+
+# ansible-test (--venv, and sanity even with --local) makes each venv without pip and then fetches
+# get-pip.py from Ansible's file server, which may not be reachable; it first looks in its cache. This
+# writes a stand-in there that installs the requested pip with the pip wheel CPython bundles (ensurepip),
+# from the package index pip is set up for. Also links pythonX.Y for each Python this machine has into
+# \$work/bin (pyenv's shims of that name fail unless PYENV_VERSION names them): put it first on PATH.
+# Needs venv and work (aep_prepare).
+aep_ansible_test_setup() {
+  local cache=$HOME/.ansible/test/cache ansible_test pip_version script version python
+  mkdir -p "$cache" "$work/bin"
+  ansible_test=$("$venv/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
+  while read -r pip_version; do
+    script=$cache/get_pip_${pip_version//./_}.py
+    # Leave a real get-pip.py alone.
+    if [ -e "$script" ] && ! grep -q "aep.platform's scripts" "$script"; then
+      continue
+    fi
+    cat > "$script" <<'EOF'
+"""Stand-in for get-pip.py, written by aep.platform's scripts/_lib.sh: pip from CPython's bundled wheel."""
+import glob
+import os
+import runpy
+import sys
+
+import ensurepip
+
+bundled = os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")
+wheels = sorted(glob.glob(os.path.join(bundled, "pip-*.whl")))
+if not wheels:
+    sys.exit("get-pip stand-in: no pip wheel in %s" % bundled)
+sys.path.insert(0, wheels[-1])
+sys.argv = ["pip", "install"] + [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
+runpy.run_module("pip", run_name="__main__", alter_sys=True)
+EOF
+  done < <(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" "$ansible_test/_internal/python_requirements.py")
+  for version in 3.9 3.10 3.11 3.12 3.13 3.14; do
+    if python=$(aep_find_python "$version" 2>/dev/null); then
+      ln -sf "$python" "$work/bin/python$version"
+    fi
+  done
+}
+
+# pip's own chatter (one line per package, in every venv ansible-test makes) left out of its output.
+aep_without_pip_chatter() {
+  grep -v -E '^(Looking in (indexes|links)|Collecting |Processing |Installing collected |Successfully installed |Requirement already|  Downloading |  Using cached | +━|WARNING: Location .* is ignored)'
+}
+
+# Run ansible-test (the profile venv's) in the collection copy $tree, with $work/bin and the venv first on
+# PATH, pip's chatter left out; return its exit code.
+aep_ansible_test() {
+  local rc
+  set +e
+  (cd "$tree" && PATH="$work/bin:$venv/bin:$PATH" "$venv/bin/ansible-test" "$@" 2>&1) | aep_without_pip_chatter
+  rc=${PIPESTATUS[0]}
+  set -e
+  return "$rc"
+}

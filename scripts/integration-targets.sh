@@ -18,9 +18,4 @@ tree=$(aep_collection_tree "$work")
 service=$tree/tests/integration/targets/setup_aep/files/aep_emulator_service.py
 # Stop the emulator (if a target started one) before the copy it runs from is removed.
 trap '"$venv/bin/python" "$service" --stop --collection-root "$tree" || true; rm -rf "$work"' EXIT
-cd "$tree"
-set +e
-PATH="$work/bin:$venv/bin:$PATH" "$venv/bin/ansible-test" integration --venv --python "$python_version" --color no "$@" 2>&1 |
-  aep_without_pip_chatter
-rc=${PIPESTATUS[0]}
-exit "$rc"
+aep_ansible_test integration --venv --python "$python_version" --color no "$@"

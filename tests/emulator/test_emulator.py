@@ -586,6 +586,31 @@ def test_delay_fault_and_latency(api, emu):
     assert time.monotonic() - start < 0.1
 
 
+def test_barrier_releases_callers_together_and_times_out(emu):
+    import concurrent.futures
+
+    def arrive(name, parties, timeout=10):
+        return requests.post(emu.url + "/_emulator/barrier/" + name, json={"parties": parties, "timeout": timeout},
+                             timeout=30)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        first = pool.submit(arrive, "round-1", 3)
+        second = pool.submit(arrive, "round-1", 3)
+        time.sleep(0.3)
+        assert not first.done() and not second.done()  # two of three arrived: both still wait
+        third = pool.submit(arrive, "round-1", 3)
+        replies = [future.result() for future in (first, second, third)]
+    assert [reply.status_code for reply in replies] == [200, 200, 200]
+    assert sorted(reply.json()["index"] for reply in replies) == [0, 1, 2]
+    start = time.monotonic()
+    lonely = arrive("round-2", 2, timeout=0.3)
+    assert lonely.status_code == 408 and "round-2" in lonely.json()["error"]
+    assert time.monotonic() - start >= 0.3
+    assert arrive("round-3", 0).status_code == 400
+    assert arrive("round-3", 1, timeout="soon").status_code == 400
+    assert all(entry["path"].find("barrier") < 0 for entry in emu.journal())
+
+
 # -- journal ---------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import fcntl
 import re
 import sys
 import threading
@@ -42,7 +43,7 @@ its own fresh run (`python tests/reliability/reliability_results.py --check`). T
 seconds on the machine of the run that wrote this copy.
 """
 
-ORDER = ("soak", "soak_playbook", "soak_slow_create", "race", "bad_input", "hostile_replies", "secrets", "tls")
+ORDER = ("soak", "soak_playbook", "soak_slow_create", "dataflow_soak", "race", "race_no_lock", "bad_input", "hostile_replies", "secrets", "tls")
 
 _BLOCK = re.compile(r"<!-- section: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- end: (?P=name) -->\n", re.S)
 
@@ -161,10 +162,14 @@ class Results:
         with self._lock:
             if not self._sections:
                 return None
-            blocks = parse(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
-            blocks.update(self._sections)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(render(blocks), encoding="utf-8")
+            # scripts/test.sh runs the slowest test in a pytest session of its own beside the others: the two
+            # sessions may end at once, and each must keep the blocks the other wrote.
+            with open(self.path.with_suffix(".lock"), "w", encoding="utf-8") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                blocks = parse(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+                blocks.update(self._sections)
+                self.path.write_text(render(blocks), encoding="utf-8")
             return self.path
 
 

@@ -12,6 +12,8 @@ result.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import json
 import threading
@@ -198,7 +200,7 @@ def _in_process_paths(plain, tls):
     secret = {"client_secret": MARKERS["marker_client_secret"]}
 
     def inject(**fault):
-        return lambda: plain.inject(**fault)
+        return functools.partial(plain.inject, **fault)
 
     return [
         ("create", dict(base, **secret, bucket_name="marker-bucket"), None),

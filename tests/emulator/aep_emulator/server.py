@@ -100,6 +100,8 @@ class Backend:
         self.tokens = TokenRegistry(client_id, client_secret, access_tokens, token_expires_in)
         self.latency = 0.0
         self.verbose = verbose
+        self.barriers: Dict[str, threading.Barrier] = {}
+        self.barriers_lock = threading.Lock()
         self.buckets = Buckets(buckets_dir)
         # Every component shares the store's lock (one request = one atomic
         # step) and saves through it, into the same state file.
@@ -141,6 +143,27 @@ class Backend:
             raise ControlError(400, "seconds must be a non-negative number")
         self.latency = float(seconds)
         return self.latency
+
+    def barrier(self, name: str, parties: Any, timeout: Any) -> int:
+        """Block until ``parties`` callers have reached the barrier ``name``; return this caller's arrival index.
+
+        Tests use it to start the tasks of separate ansible-playbook runs at the same moment, round after round,
+        without paying for a new ansible-playbook start per round.
+        """
+        if isinstance(parties, str) and parties.isdigit():
+            parties = int(parties)  # as a templated playbook value may arrive
+        if not isinstance(parties, int) or isinstance(parties, bool) or not 1 <= parties <= 64:
+            raise ControlError(400, "parties must be an integer from 1 to 64")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 600:
+            raise ControlError(400, "timeout must be a number of seconds from 0 to 600")
+        with self.barriers_lock:
+            barrier = self.barriers.get(name)
+            if barrier is None or barrier.parties != parties:
+                barrier = self.barriers[name] = threading.Barrier(parties)
+        try:
+            return barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            raise ControlError(408, "barrier %r: not all %d parties arrived within %s s" % (name, parties, timeout)) from None
 
     def set_token_lifetime(self, seconds: Any) -> int:
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
@@ -847,6 +870,8 @@ class _Handler(BaseHTTPRequestHandler):
             return {"faults": []}
         if route == ("POST", "latency"):
             return {"seconds": backend.set_latency(data.get("seconds"))}
+        if len(parts) == 2 and parts[0] == "barrier" and method == "POST":
+            return {"index": backend.barrier(unquote(parts[1]), data.get("parties"), data.get("timeout", 60))}
         if route == ("GET", "journal"):
             return {"entries": backend.journal.entries()}
         if route == ("DELETE", "journal"):
