@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ansible-test units of the collection with one ansible-core (AEP_PROFILE, default the newest), in a venv
+# ansible-test units of the collection with one ansible-core (AEP_PROFILE, default the project's .venv), in a venv
 # ansible-test makes itself (--venv) from tests/unit/requirements.txt, on the profile's Python.
 # ansible-test wants the collection at .../ansible_collections/aep/platform inside git: this runs on a copy
 # of the working tree (see aep_collection_tree in scripts/_lib.sh).
@@ -7,7 +7,6 @@
 set -euo pipefail
 # shellcheck source=scripts/_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
-export AEP_PROFILE=${AEP_PROFILE:-ansible-2.21}
 aep_prepare
 aep_ansible_test_setup
 python_version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')

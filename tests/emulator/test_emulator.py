@@ -652,7 +652,9 @@ def test_control_endpoints_over_http(api, emu):
                                               "name_prefix": "bulk-"}, timeout=30)
     assert resp.status_code == 200
     assert resp.json()["count"] == 10000 and len(set(resp.json()["ids"])) == 10000
-    assert time.monotonic() - start < 3
+    # About 1 s on a quiet machine; a cost per item that grew with the store (quadratic) would take minutes. The
+    # bound leaves room for a CI machine whose two cores run three lanes.
+    assert time.monotonic() - start < 15
     assert api.request("GET", "/connections", params={"count": "true"}).json() == {"count": 10000}
     # Deep pages stay cheap.
     start = time.monotonic()
@@ -660,7 +662,7 @@ def test_control_endpoints_over_http(api, emu):
     for _unused in range(20):
         page = api.url_request("GET", emu.api_url + page["_links"]["next"]["href"]).json()
     assert page["items"][0]["name"] == "bulk-2001"
-    assert time.monotonic() - start < 3
+    assert time.monotonic() - start < 15
 
     conn_id = resp.json()["ids"][0]
     assert requests.post(ctl + "/connections/%s/in-use" % conn_id, json={"in_use": True}, timeout=5).json() == {

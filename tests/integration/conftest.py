@@ -5,6 +5,7 @@ tarball into a temporary collections path, so the tests exercise what users inst
 not the source tree. The emulator serves the Flow Service and IMS over real HTTP(S).
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -18,6 +19,12 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests" / "emulator"))
 
 from aep_emulator import DEFAULT_ACCESS_TOKEN, DEFAULT_CLIENT_SECRET, Emulator  # noqa: E402  (needs the path above)
+
+# The tests that drive module code in-process (test_dataflow_in_process.py) import the source tree as
+# ansible_collections.aep.platform, as the unit tests do: the unit tests' conftest makes it importable, also
+# when this folder runs alone. (ansible-playbook runs use the installed tarball, whatever this process imports.)
+_unit_conftest = importlib.util.spec_from_file_location("aep_integration_unit_conftest", ROOT / "tests" / "unit" / "conftest.py")
+_unit_conftest.loader.exec_module(importlib.util.module_from_spec(_unit_conftest))
 
 ORG_ID = "ORGINTEGRATION0000000001@AdobeOrg"  # the same as in test_playbooks.py
 
