@@ -4,4 +4,4 @@
 
 """PRIVATE to the aep.platform collection. Kept equal to galaxy.yml's version by a unit test."""
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "1.0.0"
