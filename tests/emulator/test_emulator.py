@@ -649,7 +649,7 @@ def test_control_endpoints_over_http(api, emu):
     ctl = emu.url + "/_emulator"
     start = time.monotonic()
     resp = requests.post(ctl + "/seed", json={"org": ORG, "sandbox": "prod", "count": 10000,
-                                              "name_prefix": "bulk-"}, timeout=30)
+                                              "name_prefix": "bulk-"}, timeout=60)
     assert resp.status_code == 200
     assert resp.json()["count"] == 10000 and len(set(resp.json()["ids"])) == 10000
     # About 1 s on a quiet machine; a cost per item that grew with the store (quadratic) would take minutes. The
@@ -680,7 +680,8 @@ def test_control_endpoints_over_http(api, emu):
     assert requests.post(ctl + "/faults", json={"faults": [{"kind": "explode"}]}, timeout=5).status_code == 400
     assert requests.post(ctl + "/latency", json={"seconds": 0.01}, timeout=5).json() == {"seconds": 0.01}
 
-    items = requests.get(ctl + "/store", params={"org": ORG, "sandbox": "prod"}, timeout=5).json()["items"]
+    # 10000 items, each masked and serialised: generous, for a loaded CI machine.
+    items = requests.get(ctl + "/store", params={"org": ORG, "sandbox": "prod"}, timeout=60).json()["items"]
     assert len(items) == 10000 and items[0]["auth"]["params"]["s3SecretKey"] == FULL_MASK
     assert requests.post(ctl + "/reset", timeout=5).json() == {"reset": True}
     assert requests.get(ctl + "/faults", timeout=5).json() == {"faults": []}
