@@ -78,6 +78,13 @@ def flow_posted(api, ident=OWN_FLOW):
     api.add("POST", "/flows", status=201, json={"id": ident, "etag": '"own"'})
 
 
+def created_after_finding_nothing(api):
+    """A create's answers: the look-up by name finds no flow, then every object and the flow are posted."""
+    flows(api)
+    children_posted(api)
+    flow_posted(api)
+
+
 def requests_made(api):
     """``METHOD path`` of every request, the path below the platform URL with the API's base shortened."""
     shown = []
@@ -102,9 +109,7 @@ def children_of_survivor(api, source=THEIR_SOURCE, target=THEIR_TARGET, mapping=
 # The check after the flow's create -------------------------------------------------------------------------
 
 def test_alone_the_create_costs_one_more_get_and_nothing_else(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(OWN_FLOW, 2000))
     api.add("GET", "/flows/" + OWN_FLOW, json={"items": [flow_item(OWN_FLOW, 2000)]})
 
@@ -117,9 +122,7 @@ def test_alone_the_create_costs_one_more_get_and_nothing_else(api):
 
 
 def test_a_flow_created_first_by_another_task_is_kept_and_this_tasks_flow_and_connections_deleted(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(OWN_FLOW, 2000),
           flow_item(EARLIER_FLOW, 1000, THEIR_SOURCE, THEIR_TARGET, THEIR_MAPPING, etag='"theirs"'))
     api.add("DELETE", "/flows/" + OWN_FLOW, status=204)
@@ -142,9 +145,7 @@ def test_a_flow_created_first_by_another_task_is_kept_and_this_tasks_flow_and_co
 
 
 def test_the_kept_flow_is_changed_to_what_this_task_asks(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(OWN_FLOW, 2000), flow_item(EARLIER_FLOW, 1000, THEIR_SOURCE, THEIR_TARGET, THEIR_MAPPING))
     api.add("DELETE", "/flows/" + OWN_FLOW, status=204)
     api.add("DELETE", "/sourceConnections/" + OWN_SOURCE, status=204)
@@ -163,9 +164,7 @@ def test_the_kept_flow_is_changed_to_what_this_task_asks(api):
 
 
 def test_this_tasks_flow_created_first_is_kept_and_the_later_one_left_to_its_task(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(LATER_FLOW, 3000, THEIR_SOURCE, THEIR_TARGET), flow_item(OWN_FLOW, 2000))
     api.add("GET", "/flows/" + OWN_FLOW, json={"items": [flow_item(OWN_FLOW, 2000)]})
 
@@ -176,9 +175,7 @@ def test_this_tasks_flow_created_first_is_kept_and_the_later_one_left_to_its_tas
 
 
 def test_a_listing_that_does_not_show_this_tasks_flow_yet_decides_nothing(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(EARLIER_FLOW, 1000, THEIR_SOURCE, THEIR_TARGET))
     api.add("GET", "/flows/" + OWN_FLOW, json={"items": [flow_item(OWN_FLOW, 2000)]})
 
@@ -189,9 +186,7 @@ def test_a_listing_that_does_not_show_this_tasks_flow_yet_decides_nothing(api):
 
 
 def test_a_loser_asked_for_a_disabled_flow_sends_nothing_to_its_own_flow_before_deleting_it(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(OWN_FLOW, 2000), flow_item(EARLIER_FLOW, 1000, THEIR_SOURCE, THEIR_TARGET, THEIR_MAPPING))
     api.add("DELETE", "/flows/" + OWN_FLOW, status=204)
     api.add("DELETE", "/sourceConnections/" + OWN_SOURCE, status=204)
@@ -209,9 +204,7 @@ def test_a_loser_asked_for_a_disabled_flow_sends_nothing_to_its_own_flow_before_
 
 
 def test_a_failed_check_says_the_flow_was_created_and_undoes_nothing(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     api.add("GET", "/flows", status=403, json=api.flow_error("2118-403", "no permission", status=403))
 
     with pytest.raises(AepError) as failure:
@@ -224,9 +217,7 @@ def test_a_failed_check_says_the_flow_was_created_and_undoes_nothing(api):
 
 
 def test_a_loser_that_cannot_delete_its_connections_names_them(api):
-    flows(api)
-    children_posted(api)
-    flow_posted(api)
+    created_after_finding_nothing(api)
     flows(api, flow_item(OWN_FLOW, 2000), flow_item(EARLIER_FLOW, 1000, THEIR_SOURCE, THEIR_TARGET, THEIR_MAPPING))
     api.add("DELETE", "/flows/" + OWN_FLOW, status=204)
     api.add("DELETE", "/sourceConnections/" + OWN_SOURCE, status=403,
