@@ -143,7 +143,8 @@ aep_build_and_install() {
 # writes a stand-in there that installs the requested pip with the pip wheel CPython bundles (ensurepip),
 # from the package index pip is set up for. Also links pythonX.Y for each Python this machine has into
 # \$work/bin (pyenv's shims of that name fail unless PYENV_VERSION names them): put it first on PATH.
-# Needs venv and work (aep_prepare).
+# Then copies the collection to tree (aep_collection_tree) and sets python_version to the venv's X.Y, what
+# ansible-test's --python takes. Needs venv and work (aep_prepare).
 aep_ansible_test_setup() {
   local cache=$HOME/.ansible/test/cache ansible_test pip_version script version python
   mkdir -p "$cache" "$work/bin"
@@ -177,6 +178,9 @@ EOF
       ln -sf "$python" "$work/bin/python$version"
     fi
   done
+  # shellcheck disable=SC2034  # for the calling script
+  python_version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  tree=$(aep_collection_tree "$work")
 }
 
 # pip's own chatter (one line per package, in every venv ansible-test makes) left out of its output.

@@ -13,8 +13,6 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 aep_prepare
 aep_ansible_test_setup
-python_version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-tree=$(aep_collection_tree "$work")
 service=$tree/tests/integration/targets/setup_aep/files/aep_emulator_service.py
 # Stop the emulator (if a target started one) before the copy it runs from is removed.
 trap '"$venv/bin/python" "$service" --stop --collection-root "$tree" || true; rm -rf "$work"' EXIT

@@ -26,6 +26,5 @@ done
 
 aep_ansible_test_setup
 
-tree=$(aep_collection_tree "$work")
 aep_ansible_test sanity --venv --requirements --color no "$@" || status=$?
 exit "$status"

@@ -9,6 +9,4 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 aep_prepare
 aep_ansible_test_setup
-python_version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-tree=$(aep_collection_tree "$work")
 aep_ansible_test units --venv --python "$python_version" --color no "$@"
