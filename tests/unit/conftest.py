@@ -36,6 +36,22 @@ def _ensure_collection_importable():
 _ensure_collection_importable()
 
 
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """Give each test its own folder of create locks.
+
+    The locks live in the temp folder, shared by every process of the user: unit tests run in
+    parallel (ansible-test runs them with xdist, CI runs several cores at once) would otherwise
+    wait on each other's lock of the same object name, and a test counting backoff pauses would
+    count those waits too.
+    """
+    from ansible_collections.aep.platform.plugins.module_utils import _locks
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv(_locks.DISABLE_ENV, raising=False)
+    return tmp_path
+
+
 @pytest.fixture
 def no_sleep(monkeypatch):
     """Record backoff delays instead of sleeping them."""

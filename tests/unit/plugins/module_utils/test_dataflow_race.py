@@ -6,7 +6,6 @@ sequence of dataflow operations does under random faults is in tests/reliability
 """
 
 import json
-import tempfile
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,12 +33,6 @@ OWN_MAPPING = "0" * 31 + "a"
 THEIR_MAPPING = "0" * 31 + "b"
 MAPPINGS = [{"source": "id", "destination": "_id"}]
 STORED_MAPPINGS = [{"sourceType": "text/x.schema-path", "source": "id", "destination": "_id"}]
-
-
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.delenv(_locks.DISABLE_ENV, raising=False)
 
 
 def dataflow(api, **overrides):

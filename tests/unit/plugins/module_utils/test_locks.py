@@ -2,7 +2,6 @@
 
 import os
 import stat
-import tempfile
 import threading
 import time
 
@@ -12,14 +11,6 @@ from ansible_collections.aep.platform.plugins.module_utils import _locks
 from ansible_collections.aep.platform.plugins.module_utils._errors import AepError
 
 KEY = ("https://platform.example.test/data/foundation/flowservice", "ORG@AdobeOrg", "dev", "S3 connection", "landing")
-
-
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path, monkeypatch):
-    """The locks' folder goes under this test's own temporary folder."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.delenv(_locks.DISABLE_ENV, raising=False)
-    return tmp_path
 
 
 def test_the_lock_is_a_file_in_a_private_folder_named_by_a_hash(private_tmp):

@@ -4,7 +4,6 @@ HTTP is faked with ``responses`` (every registered answer must be used); the loc
 What several tasks at once really do is in tests/reliability/test_create_race.py.
 """
 
-import tempfile
 
 import pytest
 
@@ -18,12 +17,6 @@ OWN_ID = "5b000000-0000-4000-8000-000000000005"
 EARLIER_ID = "9e000000-0000-4000-8000-000000000009"
 LATER_ID = "1a000000-0000-4000-8000-000000000001"
 CREDENTIALS = dict(s3_access_key="AKIA-MARKER", s3_secret_key="SECRET-MARKER", bucket_name="acme-landing")
-
-
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.delenv(_locks.DISABLE_ENV, raising=False)
 
 
 def item(ident, created_at=None, name="landing", description="", etag='"1"'):
