@@ -608,6 +608,13 @@ def test_barrier_releases_callers_together_and_times_out(emu):
     assert time.monotonic() - start >= 0.3
     assert arrive("round-3", 0).status_code == 400
     assert arrive("round-3", 1, timeout="soon").status_code == 400
+    # The same by GET with a query string, what a playbook's url lookup sends.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        arrivals = [pool.submit(requests.get, emu.url + "/_emulator/barrier/round-4", params={"parties": 2, "timeout": 5},
+                                timeout=30) for _unused in range(2)]
+        assert sorted(arrival.result().json()["index"] for arrival in arrivals) == [0, 1]
+    assert requests.get(emu.url + "/_emulator/barrier/round-5", params={"parties": 1, "timeout": "soon"},
+                        timeout=30).status_code == 400
     assert all(entry["path"].find("barrier") < 0 for entry in emu.journal())
 
 

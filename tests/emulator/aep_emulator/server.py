@@ -151,9 +151,14 @@ class Backend:
         without paying for a new ansible-playbook start per round.
         """
         if isinstance(parties, str) and parties.isdigit():
-            parties = int(parties)  # as a templated playbook value may arrive
+            parties = int(parties)  # as a templated playbook value or a query string may send it
         if not isinstance(parties, int) or isinstance(parties, bool) or not 1 <= parties <= 64:
             raise ControlError(400, "parties must be an integer from 1 to 64")
+        if isinstance(timeout, str):
+            try:
+                timeout = float(timeout)  # from a query string
+            except ValueError:
+                pass
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 600:
             raise ControlError(400, "timeout must be a number of seconds from 0 to 600")
         with self.barriers_lock:
@@ -870,7 +875,9 @@ class _Handler(BaseHTTPRequestHandler):
             return {"faults": []}
         if route == ("POST", "latency"):
             return {"seconds": backend.set_latency(data.get("seconds"))}
-        if len(parts) == 2 and parts[0] == "barrier" and method == "POST":
+        if len(parts) == 2 and parts[0] == "barrier" and method in ("GET", "POST"):
+            if method == "GET":  # what a playbook's lookup can send: ansible.builtin.url only GETs
+                data = {key: values[-1] for key, values in query.items()}
             return {"index": backend.barrier(unquote(parts[1]), data.get("parties"), data.get("timeout", 60))}
         if route == ("GET", "journal"):
             return {"entries": backend.journal.entries()}
