@@ -12,7 +12,6 @@ import pytest
 import requests
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.aep.platform.plugins.module_utils import _locks
 from ansible_collections.aep.platform.plugins.module_utils._dataflow import CLOUD_STORAGE_FLOW_SPEC, S3Dataflow
 from ansible_collections.aep.platform.plugins.module_utils._errors import AepError
 
