@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test: unit, emulator, integration (ansible-playbook against the local emulator; then the
-# ansible-test integration targets, scripts/integration-targets.sh) and reliability.
+# ansible-test integration targets, scripts/integration-targets.sh) and reliability, a pytest worker per core.
 # Creates .venv from the pinned requirements-dev.txt first. Extra arguments go to pytest,
 # e.g. scripts/test.sh -k canonical
 # AEP_PROFILE=ansible-2.16 (or ansible-2.21) runs them on that ansible-core instead, in .venv-<profile>
@@ -26,9 +26,10 @@ trap 'rm -f "$race_log"' EXIT
 "$venv/bin/python" -m pytest "$race" >"$race_log" 2>&1 &
 race_pid=$!
 status=0
-# The slowest tests are listed at the end, to see where the time goes.
-"$venv/bin/python" -m pytest --ignore "$race" --cov=plugins --cov-report=term --cov-fail-under=90 --durations=15 ||
-  status=$?
+# A worker per core (pytest-xdist): most tests wait on ansible-playbook, one process at a time each. The
+# slowest tests are listed at the end, to see where the time goes.
+"$venv/bin/python" -m pytest -n auto --ignore "$race" --cov=plugins --cov-report=term --cov-fail-under=90 \
+  --durations=15 || status=$?
 # The ansible-test integration targets (tests/integration/targets), against an emulator of their own.
 "$root/scripts/integration-targets.sh" || status=1
 wait "$race_pid" || status=1
