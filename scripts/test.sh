@@ -26,9 +26,10 @@ trap 'rm -f "$race_log"' EXIT
 "$venv/bin/python" -m pytest "$race" >"$race_log" 2>&1 &
 race_pid=$!
 status=0
-# A worker per core (pytest-xdist): most tests wait on ansible-playbook, one process at a time each. The
+# A worker per core (pytest-xdist): most tests wait on ansible-playbook, one process at a time each. A test
+# file's tests stay on one worker: a reliability file writes its RESULTS.md section from all of its tests. The
 # slowest tests are listed at the end, to see where the time goes.
-"$venv/bin/python" -m pytest -n auto --ignore "$race" --cov=plugins --cov-report=term --cov-fail-under=90 \
+"$venv/bin/python" -m pytest -n auto --dist loadfile --ignore "$race" --cov=plugins --cov-report=term --cov-fail-under=90 \
   --durations=15 || status=$?
 # The ansible-test integration targets (tests/integration/targets), against an emulator of their own.
 "$root/scripts/integration-targets.sh" || status=1
