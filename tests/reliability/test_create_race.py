@@ -2,7 +2,7 @@
 
 Each set starts several ``ansible-playbook`` runs of ``playbooks/race.yml`` at the same moment (as two AWX
 job templates or CI jobs would), on both execution paths side by side (each path in a sandbox of its own),
-against the emulator answering every request after ``LATENCY`` seconds; the last set of each mode is one
+against the emulator answering every request after ``LATENCY`` seconds; with the lock, the last set is one
 run over several hosts with ``delegate_to: localhost``, one task per host in parallel forks. Each run plays
 several rounds; in each, every task ensures the round's S3 connection, then the round's dataset, each
 after a barrier (an emulator control endpoint) that releases all tasks at once, so that every round is a
