@@ -117,7 +117,7 @@ class DataflowRunInfo(Runner):
         if flow is None:
             raise AepError("No dataflow %s exists in sandbox '%s'." % (
                 "with id %s" % self.params["dataflow_id"] if self.params.get("dataflow_id")
-                else "is named '%s'" % self.params["dataflow_name"], self.params["sandbox"]))
+                else "named '%s'" % self.params["dataflow_name"], self.params["sandbox"]))
         return flow
 
     def newest_runs(self, flow_id, limit):
