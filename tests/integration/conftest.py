@@ -47,6 +47,9 @@ def collections_path(tmp_path_factory):
     _run([BIN / "ansible-galaxy", "collection", "install", tarballs[0], "-p", install_dir])
     installed = install_dir / "ansible_collections" / "aep" / "platform"
     assert (installed / "plugins" / "modules" / "aep_s3_connection.py").is_file()
+    # Compiled once here, as Python would on a user's first run: where PYTHONDONTWRITEBYTECODE is set (as on
+    # these machines), every ansible-playbook run of the suite would otherwise compile the plugins again.
+    _run([sys.executable, "-m", "compileall", "-q", installed / "plugins"])
     return install_dir
 
 
