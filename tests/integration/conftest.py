@@ -5,6 +5,7 @@ tarball into a temporary collections path, so the tests exercise what users inst
 not the source tree. The emulator serves the Flow Service and IMS over real HTTP(S).
 """
 
+import compileall
 import importlib.util
 import os
 import subprocess
@@ -49,7 +50,7 @@ def collections_path(tmp_path_factory):
     assert (installed / "plugins" / "modules" / "aep_s3_connection.py").is_file()
     # Compiled once here, as Python would on a user's first run: where PYTHONDONTWRITEBYTECODE is set (as on
     # these machines), every ansible-playbook run of the suite would otherwise compile the plugins again.
-    _run([sys.executable, "-m", "compileall", "-q", installed / "plugins"])
+    assert compileall.compile_dir(str(installed / "plugins"), quiet=1)
     return install_dir
 
 
@@ -95,7 +96,7 @@ class Ansible:
         # ansible-playbook polls its workers every 1 ms by default: ~5% of a core for each run that waits on
         # the emulator, and the suite runs many at once on two cores. 10 ms costs a task at most 10 ms.
         self.config = home / "ansible.cfg"
-        home.mkdir(parents=True, exist_ok=True)
+        (home / "tmp").mkdir(parents=True, exist_ok=True)  # ANSIBLE_LOCAL_TEMP
         self.config.write_text("[defaults]\ninternal_poll_interval = 0.01\n", encoding="utf-8")
 
     def environment(self, extra=None):
@@ -133,9 +134,7 @@ class Ansible:
 
 
 def _ansible(collections_path, tmp_path, force_module):
-    home = tmp_path / "ansible-home"
-    (home / "tmp").mkdir(parents=True)
-    return Ansible(collections_path, home, force_module=force_module)
+    return Ansible(collections_path, tmp_path / "ansible-home", force_module=force_module)
 
 
 @pytest.fixture(params=["in-process", "module"])

@@ -52,9 +52,7 @@ def make_ansible(collections_path, tmp_path):
 
     def make(force_module):
         home = tmp_path / ("ansible-home-%s" % ("module" if force_module else "in-process"))
-        (home / "tmp").mkdir(parents=True, exist_ok=True)
-        runner = integration.Ansible(collections_path, home, force_module=force_module)
-        return runner
+        return integration.Ansible(collections_path, home, force_module=force_module)
 
     return make
 
