@@ -151,8 +151,9 @@ class DataPrep:
 
     @staticmethod
     def _build(set_id: str, version: int, spec: Dict[str, Any], created: int, created_by: str,
-               actor: str) -> Dict[str, Any]:
-        stamp = int(time.time() * 1000)
+               actor: str, stamp: int) -> Dict[str, Any]:
+        """One version of a mapping set, made at ``stamp`` (ms): the caller reads the clock once, so that a new
+        set's createdDate and modifiedDate are the same instant."""
         mappings = []
         for mapping in spec["mappings"]:
             item = {
@@ -206,7 +207,7 @@ class DataPrep:
             self._seq += 1
             set_id = uuid.uuid4().hex
             stamp = int(time.time() * 1000)
-            mapping_set = self._build(set_id, 0, spec, stamp, actor, actor)
+            mapping_set = self._build(set_id, 0, spec, stamp, actor, actor, stamp)
             self._scopes.setdefault((org, sandbox), {})[set_id] = {"versions": [mapping_set], "_seq": self._seq}
             self._on_change()
             return {k: mapping_set[k] for k in ("id", "version", "createdDate", "modifiedDate", "createdBy",
@@ -245,7 +246,7 @@ class DataPrep:
             entry = self._entry(org, sandbox, set_id)
             first = entry["versions"][0]
             mapping_set = self._build(set_id, len(entry["versions"]), spec, first["createdDate"],
-                                      first["createdBy"], actor)
+                                      first["createdBy"], actor, int(time.time() * 1000))
             entry["versions"].append(mapping_set)
             self._on_change()
             return copy.deepcopy(mapping_set)
